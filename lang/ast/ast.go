@@ -35,6 +35,11 @@ type Program struct {
 	// Defines lists the #define macros, already substituted into the
 	// probes' token stream by the parser.
 	Defines []*Define
+	// CDefs are C struct, union and enum definitions written before the
+	// probes, kept as raw text for the type system.
+	CDefs []*CDef
+	// Config holds the entries of a `config = { name = value; ... }` block.
+	Config []*ConfigEntry
 	// Probes are the action blocks in source order.
 	Probes []*Probe
 	// Pos is the span of the whole program.
@@ -62,6 +67,27 @@ type Define struct {
 
 // Span implements Node.
 func (d *Define) Span() diag.Span { return d.Pos }
+
+// CDef is a C definition such as `struct foo { int a; };` written before the
+// probes.
+type CDef struct {
+	// Text is the definition as written, including the final ';'.
+	Text string
+	Pos  diag.Span
+}
+
+// Span implements Node.
+func (c *CDef) Span() diag.Span { return c.Pos }
+
+// ConfigEntry is one `name = value` entry of a config block.
+type ConfigEntry struct {
+	Name  string
+	Value Expr
+	Pos   diag.Span
+}
+
+// Span implements Node.
+func (c *ConfigEntry) Span() diag.Span { return c.Pos }
 
 // Probe is `attachpoint[, attachpoint...] [/predicate/] { body }`.
 type Probe struct {
