@@ -1,0 +1,388 @@
+// Package runtime runs compiled programs: it loads the collection, runs
+// BEGIN, attaches probes, reads the ring buffer and hands each record to
+// the builtin that formats it, and on exit(), SIGINT or SIGTERM detaches,
+// runs END, drains what is left and prints the maps. It is the only
+// package that makes bpf system calls.
+package runtime
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/ringbuf"
+	"github.com/cilium/ebpf/rlimit"
+
+	"gtrace/codegen"
+	"gtrace/codegen/emit"
+	"gtrace/lang/probe"
+	"gtrace/runtime/attach"
+	"gtrace/stdlib/format"
+)
+
+// Options configure a session.
+type Options struct {
+	// Out receives the trace output (stdout or the -o file).
+	Out io.Writer
+	// Err receives warnings and errors.
+	Err io.Writer
+	// JSON selects bpftrace's NDJSON output.
+	JSON bool
+	// Quiet suppresses the "Attaching N probes..." line.
+	Quiet bool
+	// Verbose prints the verifier log of every program.
+	Verbose bool
+	// NotifyAttached prints __BPFTRACE_NOTIFY_PROBES_ATTACHED once all
+	// probes are attached (bpftrace's test harness handshake).
+	NotifyAttached bool
+	// Unsafe allows system().
+	Unsafe bool
+	// Child is the -c command, released once probes are attached.
+	Child *Child
+	// Pid is the -p process: the session ends when it exits.
+	Pid int
+	// CPUs are the online CPUs.
+	CPUs []int
+	// Signals deliver SIGINT/SIGTERM; nil means none.
+	Signals <-chan os.Signal
+}
+
+// Session is a loaded program and its attached probes.
+type Session struct {
+	art  *codegen.Artifact
+	opts Options
+	coll *ebpf.Collection
+	rd   *ringbuf.Reader
+	out  *bufio.Writer
+	w    *format.Writer
+
+	mu     sync.Mutex
+	probes map[string][]*attach.Probe
+
+	// stopReason is set once; records after an exit() are dropped.
+	stopReason atomic.Int32
+	exitCode   int
+	// warned remembers the maps already reported full.
+	warned map[string]bool
+	// startNs is the boot-clock time the session started at.
+	startNs uint64
+	// bootOffset is wall time minus boot time.
+	bootOffset time.Duration
+	// possibleCPUs sizes per-CPU map values.
+	possibleCPUs int
+}
+
+// Reasons a session stops.
+const (
+	running int32 = iota
+	stopExit
+	stopSignal
+	stopChild
+)
+
+// Load creates the maps and programs of art in the kernel.
+func Load(art *codegen.Artifact, opts Options) (*Session, error) {
+	if opts.Out == nil {
+		opts.Out = os.Stdout
+	}
+	if opts.Err == nil {
+		opts.Err = os.Stderr
+	}
+	if err := rlimit.RemoveMemlock(); err != nil {
+		return nil, fmt.Errorf("raising the memlock limit: %w", err)
+	}
+	var copts ebpf.CollectionOptions
+	if opts.Verbose {
+		copts.Programs.LogLevel = ebpf.LogLevelBranch | ebpf.LogLevelStats
+	}
+	coll, err := ebpf.NewCollectionWithOptions(art.Spec, copts)
+	if err != nil {
+		return nil, explainLoadError(art, err)
+	}
+	s := &Session{
+		art:    art,
+		opts:   opts,
+		coll:   coll,
+		out:    bufio.NewWriterSize(opts.Out, 64<<10),
+		probes: map[string][]*attach.Probe{},
+		warned: map[string]bool{},
+	}
+	mode := format.Text
+	if opts.JSON {
+		mode = format.JSON
+	}
+	s.w = format.NewWriter(s.out, mode)
+	s.bootOffset = bootOffset()
+	if s.possibleCPUs, err = ebpf.PossibleCPU(); err != nil {
+		coll.Close()
+		return nil, fmt.Errorf("counting CPUs: %w", err)
+	}
+	if opts.Verbose {
+		for _, p := range art.Programs {
+			fmt.Fprintf(opts.Err, "Verifier log for %s (%s):\n%s\n", p.Name, p.Instance.Name(), coll.Programs[p.Name].VerifierLog)
+		}
+	}
+	s.rd, err = ringbuf.NewReader(coll.Maps[emit.RingbufMap])
+	if err != nil {
+		coll.Close()
+		return nil, fmt.Errorf("opening the ring buffer: %w", err)
+	}
+	return s, nil
+}
+
+// Close detaches every probe and frees the kernel objects.
+func (s *Session) Close() error {
+	s.detachAll()
+	var errs []error
+	if s.rd != nil {
+		errs = append(errs, s.rd.Close())
+	}
+	if s.coll != nil {
+		s.coll.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// ProbeCount is the number of attach points, as bpftrace counts them in
+// "Attaching N probes...".
+func (s *Session) ProbeCount() int {
+	n := 0
+	for _, p := range s.art.Programs {
+		n += len(p.Attach)
+	}
+	return n
+}
+
+// Run executes the program until exit(), a signal, or the end of the -c
+// child or -p process, then prints the maps. It returns the exit code.
+func (s *Session) Run() (int, error) {
+	defer s.out.Flush()
+	s.setStart()
+	s.printAttaching()
+	if err := s.runSpecial(probe.Begin); err != nil {
+		return 1, err
+	}
+	for _, p := range s.art.Programs {
+		if p.Kind.IsSpecial() {
+			continue
+		}
+		if err := s.AttachProgram(p); err != nil {
+			return 1, err
+		}
+	}
+	if s.opts.NotifyAttached {
+		fmt.Fprintln(s.out, "__BPFTRACE_NOTIFY_PROBES_ATTACHED")
+	}
+	s.out.Flush()
+	s.watch()
+	if s.stopReason.Load() == running {
+		s.loop()
+	}
+	return s.finish()
+}
+
+// setStart records the start time for the elapsed builtin.
+func (s *Session) setStart() {
+	s.startNs = bootNs()
+	if m := s.coll.Maps[emit.StartMap]; m != nil {
+		m.Put(uint32(0), s.startNs)
+	}
+}
+
+func (s *Session) printAttaching() {
+	if s.opts.Quiet {
+		return
+	}
+	s.w.AttachedProbes(uint64(s.ProbeCount()))
+}
+
+// runSpecial test-runs the BEGIN or END programs.
+func (s *Session) runSpecial(kind probe.Kind) error {
+	for _, p := range s.art.Programs {
+		if p.Kind != kind {
+			continue
+		}
+		if _, err := s.coll.Programs[p.Name].Run(&ebpf.RunOptions{}); err != nil {
+			return fmt.Errorf("running %s: %w", kind, err)
+		}
+		// Handle BEGIN's output right away, so an exit() in BEGIN stops
+		// before other probes attach.
+		if kind == probe.Begin {
+			s.drain(false)
+			if s.stopReason.Load() != running {
+				return nil
+			}
+		}
+	}
+	return nil
+}
+
+// AttachProgram attaches every attach point of p.
+func (s *Session) AttachProgram(p *codegen.Program) error {
+	prog := s.coll.Programs[p.Name]
+	env := attach.Env{CPUs: s.opts.CPUs, Pid: s.opts.Pid}
+	for _, spec := range p.Attach {
+		ap, err := attach.Attach(prog, spec, env)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.probes[p.Name] = append(s.probes[p.Name], ap)
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// DetachProgram detaches every attach point of the named program.
+func (s *Session) DetachProgram(name string) error {
+	s.mu.Lock()
+	ps := s.probes[name]
+	delete(s.probes, name)
+	s.mu.Unlock()
+	var errs []error
+	for _, p := range ps {
+		errs = append(errs, p.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Session) detachAll() {
+	s.mu.Lock()
+	names := make([]string, 0, len(s.probes))
+	for n := range s.probes {
+		names = append(names, n)
+	}
+	s.mu.Unlock()
+	for _, n := range names {
+		s.DetachProgram(n)
+	}
+}
+
+// Stop asks the event loop to end, as a signal does.
+func (s *Session) Stop() { s.stop(stopSignal) }
+
+func (s *Session) stop(reason int32) {
+	if s.stopReason.CompareAndSwap(running, reason) {
+		s.rd.Flush()
+	}
+}
+
+// watch starts the goroutines that end the session on signals and on the
+// exit of the -c child or the -p process.
+func (s *Session) watch() {
+	if s.opts.Signals != nil {
+		go func() {
+			if _, ok := <-s.opts.Signals; ok {
+				s.stop(stopSignal)
+			}
+		}()
+	}
+	if c := s.opts.Child; c != nil {
+		if err := c.Release(); err != nil {
+			fmt.Fprintf(s.opts.Err, "ERROR: starting the child: %v\n", err)
+			s.stop(stopChild)
+			return
+		}
+		go func() {
+			c.Wait()
+			s.stop(stopChild)
+		}()
+	}
+	if s.opts.Pid > 0 {
+		go func() {
+			waitProcess(s.opts.Pid)
+			s.stop(stopChild)
+		}()
+	}
+}
+
+// loop reads records until the session is asked to stop.
+func (s *Session) loop() {
+	var rec ringbuf.Record
+	for {
+		err := s.rd.ReadInto(&rec)
+		if err != nil {
+			if errors.Is(err, ringbuf.ErrFlushed) {
+				if s.stopReason.Load() != running {
+					return
+				}
+				continue
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				continue
+			}
+			fmt.Fprintf(s.opts.Err, "ERROR: reading events: %v\n", err)
+			s.stop(stopSignal)
+			return
+		}
+		s.handle(rec.RawSample)
+		if s.rd.AvailableBytes() == 0 {
+			s.out.Flush()
+		}
+	}
+}
+
+// drain handles every record already in the ring buffer without waiting.
+func (s *Session) drain(drop bool) {
+	s.rd.SetDeadline(time.Now())
+	defer s.rd.SetDeadline(time.Time{})
+	var rec ringbuf.Record
+	for {
+		err := s.rd.ReadInto(&rec)
+		if err != nil {
+			if errors.Is(err, ringbuf.ErrFlushed) {
+				continue
+			}
+			return
+		}
+		if !drop {
+			s.handle(rec.RawSample)
+		}
+	}
+}
+
+// finish detaches, runs END, drains and prints the maps.
+func (s *Session) finish() (int, error) {
+	s.detachAll()
+	s.drain(s.stopReason.Load() == stopExit)
+	if c := s.opts.Child; c != nil {
+		c.Terminate()
+	}
+	// END runs even after exit(); its own output is printed.
+	s.stopReason.Store(stopSignal)
+	if err := s.runSpecial(probe.End); err != nil {
+		return 1, err
+	}
+	s.drain(false)
+	s.reportLost()
+	s.w.End()
+	if err := s.printAllMaps(); err != nil {
+		return 1, err
+	}
+	return s.exitCode, s.out.Flush()
+}
+
+// reportLost warns about records the ring buffer had no room for.
+func (s *Session) reportLost() {
+	m := s.coll.Maps[emit.LostMap]
+	if m == nil {
+		return
+	}
+	var perCPU []uint64
+	if err := m.Lookup(uint32(0), &perCPU); err != nil {
+		return
+	}
+	var n uint64
+	for _, v := range perCPU {
+		n += v
+	}
+	if n > 0 {
+		s.w.LostEvents(n)
+	}
+}

@@ -1,0 +1,200 @@
+package stdlib
+
+import (
+	"strings"
+
+	"github.com/cilium/ebpf/asm"
+
+	"gtrace/codegen/emit"
+	"gtrace/lang/ast"
+	"gtrace/lang/check"
+	"gtrace/lang/types"
+	"gtrace/stdlib/format"
+)
+
+// String builtins: str() reads a NUL-terminated string from kernel or
+// user memory; join() reads an argv-style array of strings.
+
+// joinMax is how many argv entries join() reads, as in bpftrace.
+const joinMax = 16
+
+func init() {
+	addFunc(&Builtin{Name: "str", Check: strCheck, Emit: strEmit})
+	addFunc(&Builtin{
+		Name: "join",
+		Check: func(u *check.Use) *types.Type {
+			if len(u.Args) < 1 || len(u.Args) > 2 {
+				return u.Errorf(nil, "join() requires 1 or 2 arguments (%d provided)", len(u.Args))
+			}
+			t := u.ArgType(0)
+			if t == nil {
+				return nil
+			}
+			if !t.IsScalar() {
+				return u.Errorf(u.Args[0], "join() expects an array of strings (char **), %s provided", t)
+			}
+			if len(u.Args) == 2 {
+				if c, ok := u.Const(1); !ok || !c.IsStr {
+					return u.Errorf(u.Args[1], "join() expects a string literal separator")
+				}
+			}
+			return types.VoidT
+		},
+		Emit: joinEmit,
+		Run: func(rt Runtime, rec *Record) error {
+			parts := rec.Args(rt)[0]
+			var words []string
+			for _, p := range parts.Elems() {
+				s := p.Str()
+				if s == "" {
+					break
+				}
+				words = append(words, s)
+			}
+			return rt.Writer().Message(format.MsgJoin, strings.Join(words, rec.Out.Format)+"\n")
+		},
+	})
+}
+
+func strCheck(u *check.Use) *types.Type {
+	if len(u.Args) < 1 || len(u.Args) > 2 {
+		return u.Errorf(nil, "str() requires 1 or 2 arguments (%d provided)", len(u.Args))
+	}
+	size := u.StrLen()
+	if len(u.Args) == 2 {
+		t := u.ArgType(1)
+		if t == nil {
+			return nil
+		}
+		if !t.IsInt() {
+			return u.Errorf(u.Args[1], "str() expects an integer length, %s provided", t)
+		}
+		if c, ok := u.Const(1); ok {
+			if int64(c.Int) < 0 {
+				return u.Errorf(u.Args[1], "str() length must be positive")
+			}
+			if n := int(c.Int) + 1; n < size {
+				size = n
+			}
+		}
+	}
+	if p, ok := u.Args[0].(*ast.Positional); ok {
+		// str($1): the parameter's text, or "" when it is not given.
+		v := ""
+		if !p.Count && p.N <= len(u.Params()) {
+			v = u.Params()[p.N-1]
+		}
+		if len(v)+1 < size {
+			size = len(v) + 1
+		}
+		if len(v) >= size {
+			v = v[:size-1]
+		}
+		u.SetArgType(0, types.StringOf(size))
+		u.SetConst(check.Const{Str: v, IsStr: true})
+		return types.StringOf(size)
+	}
+	t := u.ArgType(0)
+	if t == nil {
+		return nil
+	}
+	switch {
+	case t.IsString():
+		return t
+	case t.IsScalar():
+		return types.StringOf(size)
+	}
+	return u.Errorf(u.Args[0], "str() expects a pointer or an integer, %s provided", t)
+}
+
+func strEmit(b *emit.Builder, u *emit.Use) emit.Value {
+	t := b.Type(u.Node)
+	if c, ok := b.Const(u.Node); ok && c.IsStr {
+		return b.StringConst(c.Str, t.Size())
+	}
+	at := b.Type(u.Args[0])
+	if at.IsString() {
+		return b.Eval(u.Args[0])
+	}
+	ptr := b.Hold(b.Eval(u.Args[0]))
+	var n emit.Value
+	if len(u.Args) == 2 {
+		if _, ok := b.Const(u.Args[1]); !ok {
+			n = b.Hold(b.Eval(u.Args[1]))
+		}
+	}
+	dst := b.AllocSlot(t.Size())
+	b.Zero(dst, 0, t.Size())
+	// R2 = the read size: the slot, or n+1 when a run-time length is
+	// smaller, as bpftrace reads at most n characters.
+	b.Emit(asm.Mov.Imm(asm.R2, int32(t.Size())))
+	if n.Type != nil {
+		big := b.NewLabel("strlen_ok")
+		b.ToReg(asm.R1, n)
+		b.Emit(asm.Add.Imm(asm.R1, 1), asm.JGE.Reg(asm.R1, asm.R2, big), asm.Mov.Reg(asm.R2, asm.R1))
+		b.Label(big)
+	}
+	b.ToReg(asm.R3, ptr)
+	b.AddrOf(asm.R1, dst)
+	readStr(b, at.Space)
+	return emit.MemValue(dst, t)
+}
+
+// readStr emits probe_read_{user,kernel}_str(R1, R2, R3) for the address
+// space; for an unknown space it tests the address: kernel addresses have
+// the top bit set on 64-bit architectures.
+func readStr(b *emit.Builder, space types.AddrSpace) {
+	switch space {
+	case types.AddrUser:
+		b.Emit(asm.FnProbeReadUserStr.Call())
+	case types.AddrKernel:
+		b.Emit(asm.FnProbeReadKernelStr.Call())
+	default:
+		kern, done := b.NewLabel("kstr"), b.NewLabel("str_done")
+		b.Emit(asm.JSLT.Imm(asm.R3, 0, kern), asm.FnProbeReadUserStr.Call(), asm.Ja.Label(done))
+		b.Label(kern)
+		b.Emit(asm.FnProbeReadKernelStr.Call())
+		b.Label(done)
+		b.Emit(asm.Mov.Reg(asm.R0, asm.R0))
+	}
+}
+
+func joinEmit(b *emit.Builder, u *emit.Use) emit.Value {
+	sep := " "
+	if len(u.Args) == 2 {
+		c, _ := b.Const(u.Args[1])
+		sep = c.Str
+	}
+	strLen := b.Module.Prog.StrLen
+	elems := make([]*types.Type, joinMax)
+	for i := range elems {
+		elems[i] = types.StringOf(strLen)
+	}
+	o := b.Module.AddOutput(&emit.Output{Builtin: "join", Format: sep, Args: types.TupleOf(types.TupleOf(elems...)), Pos: u.Node.Span()})
+	space := b.Type(u.Args[0]).Space
+	argv := b.Hold(b.Eval(u.Args[0]))
+	rec := b.NewRecord(o)
+	b.Zero(rec, 8, joinMax*strLen)
+	done := b.NewLabel("join_done")
+	ptr := b.AllocSlot(8)
+	readPtr := asm.FnProbeReadUser
+	if space == types.AddrKernel {
+		readPtr = asm.FnProbeReadKernel
+	}
+	for i := 0; i < joinMax; i++ {
+		// ptr = argv[i]; stop at the NULL that ends argv.
+		b.ToRegKeep(asm.R3, argv)
+		b.Emit(asm.Add.Imm(asm.R3, int32(8*i)))
+		b.AddrOf(asm.R1, ptr)
+		b.Emit(asm.Mov.Imm(asm.R2, 8), readPtr.Call(), asm.JNE.Imm(asm.R0, 0, done))
+		b.Load(asm.R3, ptr, 0, asm.DWord)
+		b.Emit(asm.JEq.Imm(asm.R3, 0, done))
+		b.AddrOf(asm.R1, rec.At(8+i*strLen, strLen))
+		b.Emit(asm.Mov.Imm(asm.R2, int32(strLen)))
+		readStr(b, space)
+	}
+	b.Label(done)
+	b.ReleaseValue(argv)
+	b.OutputRecord(o, rec)
+	return emit.NoValue
+}
