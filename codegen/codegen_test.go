@@ -88,4 +88,3 @@ func firstDiff(want, got string) string {
 	}
 	return ""
 }
-

@@ -127,4 +127,3 @@ func helperVar(name string, t *types.Type, fn asm.BuiltinFunc, post ...asm.Instr
 		},
 	})
 }
-
