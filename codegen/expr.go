@@ -117,7 +117,6 @@ func (g *gen) mapRead(ref *ast.MapRef) emit.Value {
 		b.Label(missing)
 		b.Emit(asm.Mov.Imm(r, 0))
 		b.Label(end)
-		b.Emit(asm.Mov.Reg(r, r)) // a landing instruction for the label
 		if !ok {
 			return b.Hold(emit.RegValue(r, t))
 		}
@@ -252,7 +251,6 @@ func (g *gen) signedDivMod(op string, dst, src asm.Register) {
 	}
 	b.Emit(asm.JSGE.Imm(asm.R2, 0, l3), asm.Neg.Imm(dst, 0))
 	b.Label(l3)
-	b.Emit(asm.Mov.Reg(dst, dst))
 }
 
 // materialize turns a condition into 0 or 1 in a held register.
@@ -268,7 +266,6 @@ func (g *gen) materialize(e ast.Expr) emit.Value {
 	b.Label(falseL)
 	b.Emit(asm.Mov.Imm(r, 0))
 	b.Label(end)
-	b.Emit(asm.Mov.Reg(r, r))
 	return b.Hold(emit.RegValue(r, types.Int64))
 }
 
@@ -315,7 +312,6 @@ func (g *gen) condJump(e ast.Expr, label string, when bool) {
 			g.condJump(e.X, skip, !when)
 			g.condJump(e.Y, label, when)
 			b.Label(skip)
-			b.Emit(asm.Mov.Reg(asm.R0, asm.R0))
 			return
 		case "==", "!=", "<", ">", "<=", ">=":
 			lt, rt := b.Type(e.X), b.Type(e.Y)
@@ -411,7 +407,6 @@ func (g *gen) stringCompare(e *ast.Binary, label string, when bool) {
 	if eqWanted {
 		b.Emit(asm.Ja.Label(label))
 		b.Label(after)
-		b.Emit(asm.Mov.Reg(asm.R0, asm.R0))
 	}
 }
 
@@ -522,7 +517,6 @@ func (g *gen) incDec(e *ast.IncDec, t *types.Type) emit.Value {
 		if !e.Prefix {
 			b.Emit(asm.Add.Imm(r, -delta))
 		} else {
-			b.Emit(asm.Mov.Reg(r, r))
 		}
 		return emit.RegValue(r, t)
 	}
@@ -550,7 +544,6 @@ func (g *gen) ternary(e *ast.Ternary, t *types.Type) emit.Value {
 	b.Label(elseL)
 	b.StoreValue(slot, 0, g.eval(e.Else), t)
 	b.Label(end)
-	b.Emit(asm.Mov.Reg(asm.R0, asm.R0))
 	return emit.MemValue(slot, t)
 }
 

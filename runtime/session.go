@@ -181,10 +181,25 @@ func (s *Session) Run() (int, error) {
 	}
 	s.out.Flush()
 	s.watch()
+	if s.stopReason.Load() == running && s.onlySpecial() && s.opts.Child == nil && s.opts.Pid == 0 {
+		// Nothing can fire any more: end as bpftrace 0.24+ does rather
+		// than wait for a signal like 0.17.
+		s.stop(stopSignal)
+	}
 	if s.stopReason.Load() == running {
 		s.loop()
 	}
 	return s.finish()
+}
+
+// onlySpecial reports whether the program has only BEGIN and END probes.
+func (s *Session) onlySpecial() bool {
+	for _, p := range s.art.Programs {
+		if !p.Kind.IsSpecial() {
+			return false
+		}
+	}
+	return true
 }
 
 // setStart records the start time for the elapsed builtin.

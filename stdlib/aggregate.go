@@ -167,7 +167,6 @@ func addToSlot(b *emit.Builder, a *emit.AggUse, v emit.Value, off int16) {
 	}
 	b.Emit(asm.StoreMem(asm.R0, off, asm.R1, asm.DWord))
 	b.Label(done)
-	b.Emit(asm.Mov.Reg(asm.R0, asm.R0))
 	b.ReleaseValue(v)
 }
 
@@ -180,7 +179,6 @@ func countTotal(b *emit.Builder, a *emit.AggUse) {
 	b.Emit(asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord), asm.Add.Imm(asm.R1, 1), asm.StoreMem(asm.R0, 0, asm.R1, asm.DWord),
 		asm.LoadMem(asm.R1, asm.R0, 8, asm.DWord), asm.Add.Reg(asm.R1, asm.R2), asm.StoreMem(asm.R0, 8, asm.R1, asm.DWord))
 	b.Label(done)
-	b.Emit(asm.Mov.Reg(asm.R0, asm.R0))
 }
 
 // minMax is min and max: replace the value when unset or when better
@@ -196,7 +194,6 @@ func minMax(better asm.JumpOp) func(b *emit.Builder, a *emit.AggUse) {
 		b.Label(set)
 		b.Emit(asm.StoreMem(asm.R0, 0, asm.R2, asm.DWord), emit.StoreImmInsn(asm.R0, 8, 1, asm.DWord))
 		b.Label(done)
-		b.Emit(asm.Mov.Reg(asm.R0, asm.R0))
 	}
 }
 
@@ -219,7 +216,6 @@ func emitLog2Bucket(b *emit.Builder, r asm.Register) {
 	b.Label(zero)
 	b.Emit(asm.Mov.Imm(r, 1))
 	b.Label(end)
-	b.Emit(asm.Mov.Reg(r, r))
 }
 
 // emitLinearBucket turns the value in r into its lhist bucket: 0 below
@@ -236,7 +232,6 @@ func emitLinearBucket(b *emit.Builder, r asm.Register, min, max, step int64) {
 	b.Label(over)
 	b.Emit(asm.LoadImm(r, nb+1, asm.DWord))
 	b.Label(end)
-	b.Emit(asm.Mov.Reg(r, r))
 }
 
 // mapArgCheck checks calls like clear(@m) that take a map.

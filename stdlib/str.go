@@ -155,7 +155,6 @@ func readStr(b *emit.Builder, space types.AddrSpace) {
 		b.Label(kern)
 		b.Emit(asm.FnProbeReadKernelStr.Call())
 		b.Label(done)
-		b.Emit(asm.Mov.Reg(asm.R0, asm.R0))
 	}
 }
 

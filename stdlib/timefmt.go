@@ -1,8 +1,6 @@
 package stdlib
 
 import (
-	"encoding/binary"
-
 	"gtrace/codegen/emit"
 	"gtrace/lang/check"
 	"gtrace/lang/types"
@@ -40,12 +38,4 @@ func init() {
 			return emit.MemValue(slot, t)
 		},
 	})
-}
-
-// bootNsOf reads the nanoseconds of a timestamp value.
-func bootNsOf(data []byte) uint64 {
-	if len(data) < 8 {
-		return 0
-	}
-	return binary.NativeEndian.Uint64(data)
 }

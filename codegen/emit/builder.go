@@ -154,6 +154,7 @@ func (b *Builder) Finish() (asm.Instructions, error) {
 			b.insns[i] = b.insns[i].WithReference(target)
 		}
 	}
+	b.insns = removeUnreachable(b.insns)
 	if !b.heap && b.high > StackLimit {
 		return nil, ErrFrameTooBig
 	}
@@ -326,4 +327,59 @@ func (b *Builder) CopySlot(dst Slot, off int, src Slot, n int) {
 	if n > c {
 		b.Zero(dst, off+c, n-c)
 	}
+}
+
+// removeUnreachable drops instructions no path from the entry reaches,
+// such as the code after return or exit(): the verifier rejects them. A
+// dropped instruction's label and source comment move to the next kept
+// one; no kept jump refers to a dropped label, since a jump's target is
+// reachable whenever the jump is.
+func removeUnreachable(insns asm.Instructions) asm.Instructions {
+	index := map[string]int{}
+	for i, ins := range insns {
+		if sym := ins.Symbol(); sym != "" {
+			index[sym] = i
+		}
+	}
+	reach := make([]bool, len(insns))
+	work := []int{0}
+	for len(work) > 0 {
+		i := work[len(work)-1]
+		work = work[:len(work)-1]
+		if i >= len(insns) || reach[i] {
+			continue
+		}
+		reach[i] = true
+		ins := insns[i]
+		op := ins.OpCode.JumpOp()
+		if ins.OpCode.Class().IsJump() && op != asm.Call {
+			if target, ok := index[ins.Reference()]; ok {
+				work = append(work, target)
+			}
+			if op == asm.Ja || op == asm.Exit {
+				continue
+			}
+		}
+		work = append(work, i+1)
+	}
+	out := insns[:0:0]
+	var carrySym string
+	var carrySrc fmt.Stringer
+	for i, ins := range insns {
+		if !reach[i] {
+			if ins.Symbol() != "" && carrySym == "" {
+				carrySym = ins.Symbol()
+			}
+			if ins.Source() != nil && carrySrc == nil {
+				carrySrc = ins.Source()
+			}
+			continue
+		}
+		if carrySrc != nil && ins.Source() == nil {
+			ins = ins.WithSource(carrySrc)
+		}
+		carrySym, carrySrc = "", nil
+		out = append(out, ins)
+	}
+	return out
 }
