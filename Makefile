@@ -33,7 +33,7 @@ bench: build
 	$(GO) run ./cmd/gtrace-bench -bin $(BIN)
 
 # Fuzz targets as package:FuzzName.
-FUZZ_TARGETS :=
+FUZZ_TARGETS := ./lang/lexer:FuzzLex ./lang/parser:FuzzParse ./stdlib:FuzzCheck ./runtime/kernel:FuzzParseFormat ./runtime/kernel:FuzzParseCPUList ./stdlib/format:FuzzParse ./stdlib/format:FuzzStrftime ./stdlib/format:FuzzJSONString
 FUZZTIME ?= 30s
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

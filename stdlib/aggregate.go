@@ -1,6 +1,8 @@
 package stdlib
 
 import (
+	"fmt"
+
 	"github.com/cilium/ebpf/asm"
 
 	"gtrace/codegen/emit"
@@ -104,7 +106,7 @@ func nargs(u *check.Use, min, max int) bool {
 	n := len(u.Args)
 	if n < min || n > max {
 		if min == max {
-			u.Errorf(nil, "%s() requires %d argument%s (%d provided)", u.Name, min, plural(min), n)
+			u.Errorf(nil, "%s() requires %s (%d provided)", u.Name, countArgs(min), n)
 		} else {
 			u.Errorf(nil, "%s() requires %d to %d arguments (%d provided)", u.Name, min, max, n)
 		}
@@ -113,11 +115,15 @@ func nargs(u *check.Use, min, max int) bool {
 	return true
 }
 
-func plural(n int) string {
-	if n == 1 {
-		return ""
+// countArgs words an argument count as bpftrace's messages do.
+func countArgs(n int) string {
+	switch n {
+	case 0:
+		return "no arguments"
+	case 1:
+		return "one argument"
 	}
-	return "s"
+	return fmt.Sprintf("%d arguments", n)
 }
 
 // aggCheck checks an aggregation taking n integer arguments.

@@ -81,6 +81,9 @@ func strCheck(u *check.Use) *types.Type {
 	if p, ok := u.Args[0].(*ast.Positional); ok {
 		// str($1): the parameter's text, or "" when it is not given.
 		v := ""
+		if !p.Count && p.N < 1 {
+			return u.Errorf(p, "$%d is not a valid positional parameter (they start at $1)", p.N)
+		}
 		if !p.Count && p.N <= len(u.Params()) {
 			v = u.Params()[p.N-1]
 		}

@@ -12,6 +12,7 @@ import (
 
 	"gtrace/lang/diag"
 	"gtrace/runtime"
+	"gtrace/runtime/kernel"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -34,12 +35,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	cfg, err := parseArgs(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
-		fmt.Fprint(stderr, usageText)
+		io.WriteString(stderr, usageText)
 		return 1
 	}
 	switch {
 	case cfg.help:
-		fmt.Fprint(stdout, usageText)
+		io.WriteString(stdout, usageText)
 		return 0
 	case cfg.version:
 		fmt.Fprintf(stdout, "gtrace %s\n", version)
@@ -55,7 +56,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)
 		return 1
 	}
-	t := &tracer{cfg: cfg, stdout: stdout, stderr: stderr}
+	t := &tracer{cfg: cfg, stdout: stdout, stderr: stderr, kernel: kernel.New()}
 	return t.run(src, file)
 }
 

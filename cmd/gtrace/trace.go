@@ -20,6 +20,7 @@ import (
 type tracer struct {
 	cfg            *config
 	stdout, stderr io.Writer
+	kernel         *kernel.Info
 }
 
 // envInt reads a positive integer setting from the environment.
@@ -56,7 +57,7 @@ func (t *tracer) compile(src, file string, cpid int) (*ast.Program, *check.Progr
 		return prog, nil, nil, err
 	}
 	checked, err := check.Check(prog, check.Config{
-		Kernel:   kernel.New(),
+		Kernel:   t.kernel,
 		Builtins: stdlib.Library(),
 		Params:   t.cfg.params,
 		Unsafe:   t.cfg.unsafe,
@@ -142,7 +143,7 @@ func (t *tracer) run(src, file string) int {
 		defer f.Close()
 		out = f
 	}
-	cpus, err := kernel.OnlineCPUs()
+	cpus, err := t.kernel.OnlineCPUs()
 	if err != nil {
 		fmt.Fprintf(t.stderr, "ERROR: %v\n", err)
 		return abort()

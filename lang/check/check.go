@@ -5,6 +5,7 @@
 package check
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -271,7 +272,11 @@ func (c *checker) expandTracepoint(spec probe.Spec, ap *ast.AttachPoint) []probe
 	}
 	if !spec.HasWildcard() {
 		if _, err := c.cfg.Kernel.TracepointFormat(spec.Target, spec.Func); err != nil {
-			c.errorf(ap.Pos, "tracepoint not found: %s:%s", spec.Target, spec.Func)
+			if errors.Is(err, ErrNotFound) {
+				c.errorf(ap.Pos, "tracepoint not found: %s:%s", spec.Target, spec.Func)
+			} else {
+				c.errorf(ap.Pos, "tracepoint %s:%s: %v", spec.Target, spec.Func, err)
+			}
 			return nil
 		}
 		return []probe.Spec{spec}

@@ -1,15 +1,12 @@
 package check
 
 import (
-	"errors"
+	"fmt"
 	"sort"
 	"strings"
 
 	"gtrace/lang/probe"
 )
-
-// ErrNoTracepoint is returned by FakeKernel for unknown tracepoints.
-var ErrNoTracepoint = errors.New("tracepoint not found")
 
 // FakeKernel is a Kernel with canned tracepoint formats, for tests that
 // must not depend on the machine they run on.
@@ -36,7 +33,7 @@ func (f *FakeKernel) TracepointFormat(category, name string) (*TracepointFormat,
 	if tf, ok := f.Formats[category+":"+name]; ok {
 		return tf, nil
 	}
-	return nil, ErrNoTracepoint
+	return nil, fmt.Errorf("tracepoint %s:%s: %w", category, name, ErrNotFound)
 }
 
 // TestKernel returns a FakeKernel with a few common tracepoints, laid out

@@ -1,5 +1,11 @@
 package check
 
+import "errors"
+
+// ErrNotFound is wrapped by Kernel errors for a tracepoint that does not
+// exist.
+var ErrNotFound = errors.New("not found")
+
 // Kernel is what the checker needs to know about the kernel it compiles
 // for. runtime/kernel implements it for the running kernel; tests use a
 // fake. Every method returns an error wrapping a sentinel from this file or

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"gtrace/lang/ast"
+	"gtrace/lang/diag"
 	"gtrace/lang/probe"
 	"gtrace/lang/types"
 )
@@ -63,13 +64,17 @@ func (s *scope) stmt(st ast.Stmt) {
 	case *ast.UnrollStmt:
 		s.expr(st.Count)
 		v, ok := s.in.Consts[st.Count]
+		// bpftrace underlines "unroll(N)".
+		head := diag.Span{Start: st.Pos.Start, End: st.Count.Span().End}
+		head.End.Col++
+		head.End.Offset++
 		switch {
 		case !ok || v.IsStr:
-			s.c.errorf(st.Count.Span(), "unroll count must be a constant integer")
+			s.c.errorf(head, "unroll count must be a constant integer")
 		case int64(v.Int) > 100:
-			s.c.errorf(st.Count.Span(), "unroll maximum value is 100")
+			s.c.errorf(head, "unroll maximum value is 100")
 		case int64(v.Int) < 1:
-			s.c.errorf(st.Count.Span(), "unroll minimum value is 1")
+			s.c.errorf(head, "unroll minimum value is 1")
 		}
 		s.block(st.Body)
 	case *ast.WhileStmt:
@@ -84,7 +89,7 @@ func (s *scope) stmt(st ast.Stmt) {
 		s.c.errorf(st.Pos, "for loops over maps are not supported yet by gtrace")
 	case *ast.JumpStmt:
 		if st.Kind != "return" && s.loops == 0 {
-			s.c.errorf(st.Pos, "'%s' statement is not allowed outside of a loop", st.Kind)
+			s.c.errorf(st.Pos, "%s used outside of a loop", st.Kind)
 		}
 	}
 }
@@ -425,6 +430,10 @@ func (s *scope) positional(e *ast.Positional) *types.Type {
 	if e.Count {
 		s.in.Consts[e] = Const{Int: uint64(len(params))}
 		return types.Int64
+	}
+	if e.N < 1 {
+		s.c.errorf(e.Pos, "$%d is not a valid positional parameter (they start at $1)", e.N)
+		return nil
 	}
 	if e.N > len(params) {
 		s.in.Consts[e] = Const{}
@@ -778,7 +787,8 @@ func (s *scope) cast(e *ast.Cast) *types.Type {
 		return nil
 	}
 	if !from.IsScalar() || !to.IsScalar() {
-		s.c.errorf(e.Pos, "Cannot cast from '%s' to '%s'", from, to)
+		// bpftrace underlines the "(type)" part.
+		s.c.errorf(diag.Span{Start: e.Pos.Start, End: e.X.Span().Start}, "Casts are not supported for type: \"%s\"", from)
 		return nil
 	}
 	if c, ok := s.in.Consts[e.X]; ok && to.IsInt() {

@@ -249,7 +249,7 @@ func parseTimer(s Spec, fields []string) (Spec, error) {
 	switch s.Unit {
 	case "s", "ms", "us", "hz", "ns":
 	default:
-		return s, fmt.Errorf("%s: invalid time unit %q (want s, ms, us or hz)", s.Kind, s.Unit)
+		return s, fmt.Errorf("%s is not an accepted unit of time", s.Unit)
 	}
 	if s.Count == 0 {
 		return s, fmt.Errorf("%s: the count must be positive", s.Kind)

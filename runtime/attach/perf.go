@@ -47,7 +47,7 @@ func software(prog *ebpf.Program, spec probe.Spec, env Env) (*Probe, error) {
 	if count == 0 {
 		count = ev.DefaultCount
 	}
-	attr := unix.PerfEventAttr{Type: unix.PERF_TYPE_SOFTWARE, Config: ev.Config, Sample: count}
+	attr := unix.PerfEventAttr{Type: ev.Type, Config: ev.Config, Sample: count}
 	return perfEvents(prog, spec, attr, env.CPUs, -1)
 }
 
