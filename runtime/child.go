@@ -19,9 +19,10 @@ const ChildEnv = "__GTRACE_CHILD_EXEC"
 
 // Child is a command started stopped, released once probes are attached.
 type Child struct {
-	cmd     *exec.Cmd
-	release *os.File
-	done    chan struct{}
+	cmd      *exec.Cmd
+	release  *os.File
+	done     chan struct{}
+	released bool
 }
 
 // StartChild starts command (split on blanks, with quotes) held before
@@ -64,6 +65,7 @@ func (c *Child) Pid() int { return c.cmd.Process.Pid }
 
 // Release lets the child execute its command.
 func (c *Child) Release() error {
+	c.released = true
 	go func() {
 		c.cmd.Wait()
 		close(c.done)
@@ -79,6 +81,10 @@ func (c *Child) Wait() { <-c.done }
 // Terminate sends SIGTERM to a child still running, as bpftrace does when
 // it ends first.
 func (c *Child) Terminate() {
+	if !c.released {
+		c.Kill()
+		return
+	}
 	select {
 	case <-c.done:
 	default:

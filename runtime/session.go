@@ -32,6 +32,9 @@ type Options struct {
 	Out io.Writer
 	// Err receives warnings and errors.
 	Err io.Writer
+	// Stdout, when set, receives the two newlines printed at exit instead
+	// of Out: bpftrace 0.17 writes them to stdout even with -o FILE.
+	Stdout io.Writer
 	// JSON selects bpftrace's NDJSON output.
 	JSON bool
 	// Quiet suppresses the "Attaching N probes..." line.
@@ -165,9 +168,7 @@ func (s *Session) Run() (int, error) {
 	defer s.out.Flush()
 	s.setStart()
 	s.printAttaching()
-	if err := s.runSpecial(probe.Begin); err != nil {
-		return 1, err
-	}
+	// As bpftrace: attach everything, announce it, then run BEGIN.
 	for _, p := range s.art.Programs {
 		if p.Kind.IsSpecial() {
 			continue
@@ -178,6 +179,9 @@ func (s *Session) Run() (int, error) {
 	}
 	if s.opts.NotifyAttached {
 		fmt.Fprintln(s.out, "__BPFTRACE_NOTIFY_PROBES_ATTACHED")
+	}
+	if err := s.runSpecial(probe.Begin); err != nil {
+		return 1, err
 	}
 	s.out.Flush()
 	s.watch()
@@ -227,7 +231,7 @@ func (s *Session) runSpecial(kind probe.Kind) error {
 			return fmt.Errorf("running %s: %w", kind, err)
 		}
 		// Handle BEGIN's output right away, so an exit() in BEGIN stops
-		// before other probes attach.
+		// the next BEGIN blocks.
 		if kind == probe.Begin {
 			s.drain(false)
 			if s.stopReason.Load() != running {
@@ -298,7 +302,7 @@ func (s *Session) watch() {
 			}
 		}()
 	}
-	if c := s.opts.Child; c != nil {
+	if c := s.opts.Child; c != nil && s.stopReason.Load() == running {
 		if err := c.Release(); err != nil {
 			fmt.Fprintf(s.opts.Err, "ERROR: starting the child: %v\n", err)
 			s.stop(stopChild)
@@ -376,7 +380,12 @@ func (s *Session) finish() (int, error) {
 	}
 	s.drain(false)
 	s.reportLost()
-	s.w.End()
+	if s.opts.Stdout != nil {
+		s.out.Flush()
+		io.WriteString(s.opts.Stdout, "\n\n")
+	} else {
+		s.w.End()
+	}
 	if err := s.printAllMaps(); err != nil {
 		return 1, err
 	}

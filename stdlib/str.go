@@ -200,3 +200,121 @@ func joinEmit(b *emit.Builder, u *emit.Use) emit.Value {
 	b.OutputRecord(o, rec)
 	return emit.NoValue
 }
+
+// strncmp(a, b, n) is 0 when the first n characters of a and b are equal,
+// 1 otherwise. Strings are NUL-padded, so comparing n bytes (bytes past a
+// string's end count as NUL) is enough.
+func init() {
+	addFunc(&Builtin{
+		Name: "strncmp",
+		Check: func(u *check.Use) *types.Type {
+			if len(u.Args) != 3 {
+				return u.Errorf(nil, "strncmp() requires 3 arguments (%d provided)", len(u.Args))
+			}
+			for i := 0; i < 2; i++ {
+				if t := u.ArgType(i); t == nil {
+					return nil
+				} else if !t.IsString() {
+					return u.Errorf(u.Args[i], "strncmp() expects string arguments (%s provided)", t)
+				}
+			}
+			if c, ok := u.Const(2); !ok || c.IsStr || int64(c.Int) < 0 {
+				return u.Errorf(u.Args[2], "strncmp() expects a non-negative integer literal as its length")
+			}
+			return types.Uint64
+		},
+		Emit: func(b *emit.Builder, u *emit.Use) emit.Value {
+			c, _ := b.Const(u.Args[2])
+			x := b.Eval(u.Args[0])
+			y := b.Eval(u.Args[1])
+			n := int(c.Int)
+			if m := max(x.Type.Size(), y.Type.Size()); n > m {
+				n = m
+			}
+			r, ok := b.AllocReg()
+			if !ok {
+				b.Fail(u.Node.Span(), "expression too complex: out of registers")
+				return emit.ImmValue(0, types.Uint64)
+			}
+			differ, done := b.NewLabel("ne"), b.NewLabel("cmp_done")
+			for i := 0; i < n; i++ {
+				loadByte(b, asm.R1, x, i)
+				loadByte(b, asm.R2, y, i)
+				b.Emit(asm.JNE.Reg(asm.R1, asm.R2, differ))
+			}
+			b.Emit(asm.Mov.Imm(r, 0), asm.Ja.Label(done))
+			b.Label(differ)
+			b.Emit(asm.Mov.Imm(r, 1))
+			b.Label(done)
+			return emit.RegValue(r, types.Uint64)
+		},
+	})
+	addFunc(&Builtin{
+		Name: "strcontains",
+		Check: func(u *check.Use) *types.Type {
+			if len(u.Args) != 2 {
+				return u.Errorf(nil, "strcontains() requires 2 arguments (%d provided)", len(u.Args))
+			}
+			for i := 0; i < 2; i++ {
+				if t := u.ArgType(i); t == nil {
+					return nil
+				} else if !t.IsString() {
+					return u.Errorf(u.Args[i], "strcontains() expects string arguments (%s provided)", t)
+				}
+			}
+			if c, ok := u.Const(1); !ok || !c.IsStr {
+				return u.Errorf(u.Args[1], "strcontains() needs a string literal as its second argument (gtrace limitation)")
+			}
+			return types.Uint64
+		},
+		Emit: strcontainsEmit,
+	})
+}
+
+// loadByte loads byte i of string value v into dst, or 0 past its end.
+func loadByte(b *emit.Builder, dst asm.Register, v emit.Value, i int) {
+	if i >= v.Type.Size() {
+		b.Emit(asm.Mov.Imm(dst, 0))
+		return
+	}
+	b.Load(dst, v.Slot, i, asm.Byte)
+}
+
+// strcontainsEmit tests every position of the haystack against the
+// literal needle, unrolled: 1 if found, else 0.
+func strcontainsEmit(b *emit.Builder, u *emit.Use) emit.Value {
+	c, _ := b.Const(u.Args[1])
+	needle := c.Str
+	hay := b.Eval(u.Args[0])
+	r, ok := b.AllocReg()
+	if !ok {
+		b.Fail(u.Node.Span(), "expression too complex: out of registers")
+		return emit.ImmValue(0, types.Uint64)
+	}
+	found, done := b.NewLabel("found"), b.NewLabel("contains_done")
+	size := hay.Type.Size()
+	if needle == "" {
+		b.Emit(asm.Mov.Imm(r, 1))
+		return emit.RegValue(r, types.Uint64)
+	}
+	for start := 0; start+len(needle) <= size-1; start++ {
+		next := b.NewLabel("next")
+		// A NUL before the match position ends the haystack.
+		b.Load(asm.R1, hay.Slot, start, asm.Byte)
+		b.Emit(asm.JEq.Imm(asm.R1, 0, done))
+		for j := 0; j < len(needle); j++ {
+			if j > 0 {
+				b.Load(asm.R1, hay.Slot, start+j, asm.Byte)
+			}
+			b.Emit(asm.JNE.Imm(asm.R1, int32(needle[j]), next))
+		}
+		b.Emit(asm.Ja.Label(found))
+		b.Label(next)
+	}
+	b.Label(done)
+	b.Emit(asm.Mov.Imm(r, 0), asm.Ja.Label(done+"_end"))
+	b.Label(found)
+	b.Emit(asm.Mov.Imm(r, 1))
+	b.Label(done + "_end")
+	return emit.RegValue(r, types.Uint64)
+}

@@ -32,6 +32,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 			code = 1
 		}
 	}()
+	if len(args) == 0 {
+		io.WriteString(stderr, usageText)
+		return 1
+	}
 	cfg, err := parseArgs(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "ERROR: %v\n", err)

@@ -59,7 +59,6 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"-f", "xml", "-e", "BEGIN{}"}},
 		{[]string{"--bogus"}},
 		{[]string{"-p"}},
-		{[]string{}},
 	}
 	for _, tt := range tests {
 		_, errOut, code := gtrace(tt.args...)
@@ -192,8 +191,6 @@ func TestJSONAndOutputFile(t *testing.T) {
 	}
 	want := `{"type": "attached_probes", "data": {"probes": 1}}
 {"type": "printf", "data": "hi\n"}
-
-
 {"type": "map", "data": {"@c": {"1": 1}}}
 `
 	if string(got) != want {

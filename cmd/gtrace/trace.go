@@ -134,7 +134,9 @@ func (t *tracer) run(src, file string) int {
 		}
 	}
 	out := t.stdout
+	var endOut io.Writer
 	if cfg.output != "" {
+		endOut = t.stdout
 		f, err := os.Create(cfg.output)
 		if err != nil {
 			fmt.Fprintf(t.stderr, "ERROR: Failed to open output file: %v\n", err)
@@ -151,6 +153,7 @@ func (t *tracer) run(src, file string) int {
 	sess, err := runtime.Load(art, runtime.Options{
 		Out:            out,
 		Err:            t.stderr,
+		Stdout:         endOut,
 		JSON:           cfg.format == "json",
 		Quiet:          cfg.quiet,
 		Verbose:        cfg.verbose,

@@ -421,3 +421,45 @@ type TypeName struct {
 
 // Span implements Node.
 func (t *TypeName) Span() diag.Span { return t.Pos }
+
+// SetSpan changes the span of an expression, as the parser does to make a
+// parenthesised expression cover its parentheses (bpftrace underlines them
+// too).
+func SetSpan(e Expr, s diag.Span) {
+	switch e := e.(type) {
+	case *IntLit:
+		e.Pos = s
+	case *StrLit:
+		e.Pos = s
+	case *Ident:
+		e.Pos = s
+	case *Positional:
+		e.Pos = s
+	case *Var:
+		e.Pos = s
+	case *MapRef:
+		e.Pos = s
+	case *Call:
+		e.Pos = s
+	case *Binary:
+		e.Pos = s
+	case *Unary:
+		e.Pos = s
+	case *IncDec:
+		e.Pos = s
+	case *Ternary:
+		e.Pos = s
+	case *Field:
+		e.Pos = s
+	case *TupleIndex:
+		e.Pos = s
+	case *Index:
+		e.Pos = s
+	case *Tuple:
+		e.Pos = s
+	case *Cast:
+		e.Pos = s
+	case *Sizeof:
+		e.Pos = s
+	}
+}

@@ -117,7 +117,7 @@ func (s *scope) assign(st *ast.AssignStmt) {
 			s.c.errorf(st.Value.Span(), "Invalid expression for assignment: %s", t)
 			return
 		}
-		s.defineVar(target, t)
+		s.defineVar(target, t, st.OpPos)
 	case *ast.MapRef:
 		if st.Op != "=" {
 			t := s.expr(st.Value)
@@ -125,7 +125,7 @@ func (s *scope) assign(st *ast.AssignStmt) {
 				s.c.errorf(st.Value.Span(), "Type mismatch for %s: trying to apply '%s' to a value of type '%s'", mapDisplayName(target), st.Op, t)
 				return
 			}
-			s.assignMap(target, types.Int64, st.Pos)
+			s.assignMap(target, types.Int64, st.OpPos)
 			return
 		}
 		s.aggOK = true
@@ -138,7 +138,7 @@ func (s *scope) assign(st *ast.AssignStmt) {
 			s.c.errorf(st.Value.Span(), "Invalid expression for assignment: %s", t)
 			return
 		}
-		s.assignMap(target, t, st.Pos)
+		s.assignMap(target, t, st.OpPos)
 	default:
 		s.c.errorf(st.Target.Span(), "Invalid assignment target")
 	}
@@ -165,7 +165,7 @@ func (s *scope) compoundVar(v *ast.Var, st *ast.AssignStmt) {
 	}
 }
 
-func (s *scope) defineVar(v *ast.Var, t *types.Type) {
+func (s *scope) defineVar(v *ast.Var, t *types.Type, opPos diag.Span) {
 	s.in.Types[v] = t
 	old := s.in.Vars[v.Name]
 	s.defined[v.Name] = true
@@ -176,6 +176,10 @@ func (s *scope) defineVar(v *ast.Var, t *types.Type) {
 		return
 	}
 	u, ok := unify(old.Type, t)
+	if !ok && old.Type.Kind == types.Tuple && t.Kind == types.Tuple {
+		s.c.errorf(opPos, "Tuple type mismatch: %s != %s.", old.Type, t)
+		return
+	}
 	if !ok {
 		s.c.errorf(v.Pos, "Type mismatch for $%s: trying to assign value of type '%s' when variable already contains a value of type '%s'", v.Name, t, old.Type)
 		return
@@ -196,7 +200,7 @@ func unify(a, b *types.Type) (*types.Type, bool) {
 	}
 	switch a.Kind {
 	case types.Int:
-		if a.Bits == 64 {
+		if a.Bits == 64 || types.Equal(a, b) {
 			return a, true
 		}
 		return types.IntOf(64, a.Signed), true
@@ -225,7 +229,8 @@ func unify(a, b *types.Type) (*types.Type, bool) {
 }
 
 // assignMap records that target receives a value of type t.
-func (s *scope) assignMap(ref *ast.MapRef, t *types.Type, pos interface{ IsValid() bool }) {
+// opPos is the assignment operator, where tuple mismatches are reported.
+func (s *scope) assignMap(ref *ast.MapRef, t *types.Type, opPos diag.Span) {
 	name := mapDisplayName(ref)
 	m := s.c.mapFor(name, ref.Span())
 	s.mapKeys(ref, m, true)
@@ -242,6 +247,10 @@ func (s *scope) assignMap(ref *ast.MapRef, t *types.Type, pos interface{ IsValid
 		}
 	}
 	u, ok := unify(m.Value, t)
+	if !ok && m.Value.Kind == types.Tuple && t.Kind == types.Tuple {
+		s.c.errorf(opPos, "Tuple type mismatch: %s != %s.", m.Value, t)
+		return
+	}
 	if !ok {
 		s.c.errorf(ref.Span(), "Type mismatch for %s: trying to assign value of type '%s' when map already contains a value of type '%s'", name, t, m.Value)
 		return
@@ -273,6 +282,10 @@ func (s *scope) mapKeys(ref *ast.MapRef, m *Map, assign bool) {
 	case 0:
 	case 1:
 		kt = kts[0]
+		if kt.Kind == types.Tuple {
+			s.c.errorf(ref.Span(), "tuple cannot be used as a map key. Try a multi-key associative array instead (eg `@map[$1, $2] = ...)`.")
+			return
+		}
 	default:
 		kt = types.TupleOf(kts...)
 	}
@@ -318,7 +331,7 @@ func (s *scope) expr(e ast.Expr) *types.Type {
 	s.aggOK = false
 	t := s.expr1(e, aggOK)
 	if t != nil {
-		if t.Kind == types.Agg && !aggOK {
+		if _, isMap := e.(*ast.MapRef); t.Kind == types.Agg && !aggOK && !isMap {
 			s.c.errorf(e.Span(), "%s() should be directly assigned to a map", t.Agg)
 			return nil
 		}
@@ -418,7 +431,11 @@ func (s *scope) expr1(e ast.Expr, aggOK bool) *types.Type {
 		if t == nil {
 			return nil
 		}
-		s.in.Consts[e] = Const{Int: uint64(t.Size())}
+		size := t.Size()
+		if t.IsInt() {
+			size = t.Bits / 8
+		}
+		s.in.Consts[e] = Const{Int: uint64(size)}
 		return types.Uint64
 	}
 	s.c.errorf(e.Span(), "unsupported expression")
@@ -463,10 +480,8 @@ func (s *scope) mapRead(e *ast.MapRef) *types.Type {
 	if m.Value == nil {
 		return nil
 	}
-	if m.Value.Kind == types.Agg {
-		s.c.errorf(e.Span(), "reading the value of a %s() map in a probe is not supported yet", m.Value.Agg)
-		return nil
-	}
+	// An aggregation read as a value is a type mismatch wherever it is
+	// used, as in bpftrace 0.17.
 	return m.Value
 }
 
@@ -506,15 +521,14 @@ func (s *scope) binary(e *ast.Binary) *types.Type {
 		return nil
 	}
 	switch e.Op {
-	case "==", "!=":
+	case "==", "!=", "<", ">", "<=", ">=":
 		if l.IsString() && r.IsString() {
-			return types.Int64
+			if e.Op == "==" || e.Op == "!=" {
+				return types.Int64
+			}
+			s.c.errorf(e.OpPos, "The %s operator can not be used on expressions of types %s, %s", e.Op, l, r)
+			return nil
 		}
-		if l.IsScalar() && r.IsScalar() {
-			s.fold(e, l, r)
-			return types.Int64
-		}
-	case "<", ">", "<=", ">=":
 		if l.IsScalar() && r.IsScalar() {
 			if l.IsInt() && r.IsInt() && l.Signed != r.Signed && !s.isConst(e.X) && !s.isConst(e.Y) {
 				s.c.warnf(e.OpPos, "comparison of integers of different signs: '%s' and '%s' can lead to undefined behavior", l, r)

@@ -508,6 +508,7 @@ func (p *exprParser) paren() (ast.Expr, error) {
 		return nil, err
 	}
 	if len(elems) == 1 {
+		ast.SetSpan(elems[0], join(tokSpan(open), tokSpan(end)))
 		return elems[0], nil
 	}
 	return &ast.Tuple{Elems: elems, Pos: join(tokSpan(open), tokSpan(end))}, nil

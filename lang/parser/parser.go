@@ -288,6 +288,12 @@ func (c *converter) stmt(g *gStmt) ast.Stmt {
 
 func (c *converter) ifStmt(g *gIf) *ast.IfStmt {
 	s := &ast.IfStmt{Cond: g.Cond, Then: c.block(g.Then), Pos: c.span(g.Tokens)}
+	if len(g.Tokens) > 1 {
+		// bison's location for the condition starts at its '('.
+		cs := g.Cond.Span()
+		cs.Start = lexer.Pos(g.Tokens[1].Pos)
+		ast.SetSpan(g.Cond, cs)
+	}
 	switch {
 	case g.ElseIf != nil:
 		s.Else = c.ifStmt(g.ElseIf)
