@@ -30,8 +30,8 @@ type LoadError struct {
 
 func (e *LoadError) Error() string {
 	msg := fmt.Sprintf("the kernel's BPF verifier rejected the program of probe %s", e.Probe)
-	if e.Line != "" {
-		msg += " at script " + e.Line
+	if num, text, ok := strings.Cut(strings.TrimPrefix(e.Line, "line "), ": "); ok {
+		msg += fmt.Sprintf(" at script line %s (%s)", num, text)
 	}
 	if e.Reason != "" {
 		msg += ": " + e.Reason

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"syscall"
@@ -18,6 +20,9 @@ import (
 // openat calls on a marker path and exits.
 func TestMain(m *testing.M) {
 	runtime.RunChildMode()
+	if os.Getenv("GTRACE_TEST_MAIN") == "1" {
+		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
 	if n := os.Getenv("GTRACE_TEST_OPENAT"); n != "" {
 		count, _ := strconv.Atoi(n)
 		for i := 0; i < count; i++ {
@@ -195,5 +200,48 @@ func TestJSONAndOutputFile(t *testing.T) {
 `
 	if string(got) != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestUnprivileged runs gtrace as an unprivileged user: one line naming
+// root / CAP_BPF / CAP_PERFMON, exit status 1.
+func TestUnprivileged(t *testing.T) {
+	requireRoot(t)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test binary's own directory is private: copy it where nobody
+	// may execute it.
+	dir, err := os.MkdirTemp("", "gtrace-unpriv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := dir + "/gtrace.test"
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-e", "BEGIN { exit(); }")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GTRACE_TEST_MAIN=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("want exit status 1, got %v", err)
+	}
+	want := "ERROR: gtrace needs to run as root, or with the CAP_BPF and CAP_PERFMON capabilities\n"
+	if stderr.String() != want {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
 	}
 }

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"gtrace/codegen"
 	"gtrace/lang/ast"
@@ -165,6 +167,10 @@ func (t *tracer) run(src, file string) int {
 		Signals:        signals(),
 	})
 	if err != nil {
+		var le *runtime.LoadError
+		if cfg.verbose && errors.As(err, &le) {
+			fmt.Fprintln(t.stderr, strings.Join(le.Log, "\n"))
+		}
 		fmt.Fprintf(t.stderr, "ERROR: %v\n", err)
 		return abort()
 	}
