@@ -61,6 +61,10 @@ type Builder struct {
 	free []asm.Register
 	used map[asm.Register]bool
 
+	// subs are the shared subprograms called so far, in order.
+	subs     map[string]bool
+	subOrder []string
+
 	heap    bool
 	heapOff int
 	frame   int
@@ -74,7 +78,7 @@ type Builder struct {
 //
 // heapOff is where this program's region of the scratch map starts.
 func NewBuilder(m *Module, in *check.Instance, heap bool, heapOff int) *Builder {
-	b := &Builder{Module: m, In: in, heap: heap, heapOff: heapOff, aliases: map[string]string{}, used: map[asm.Register]bool{}}
+	b := &Builder{Module: m, In: in, heap: heap, heapOff: heapOff, aliases: map[string]string{}, used: map[asm.Register]bool{}, subs: map[string]bool{}}
 	b.free = []asm.Register{asm.R7, asm.R8}
 	if !heap {
 		b.free = append(b.free, asm.R9)
@@ -148,6 +152,7 @@ func (b *Builder) Finish() (asm.Instructions, error) {
 	if len(b.pending) > 0 {
 		b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
 	}
+	b.emitSubs()
 	for i := range b.insns {
 		ref := b.insns[i].Reference()
 		if target, ok := b.aliases[ref]; ok {
@@ -352,6 +357,11 @@ func removeUnreachable(insns asm.Instructions) asm.Instructions {
 		reach[i] = true
 		ins := insns[i]
 		op := ins.OpCode.JumpOp()
+		if ins.IsFunctionCall() {
+			if target, ok := index[ins.Reference()]; ok {
+				work = append(work, target)
+			}
+		}
 		if ins.OpCode.Class().IsJump() && op != asm.Call {
 			if target, ok := index[ins.Reference()]; ok {
 				work = append(work, target)

@@ -245,16 +245,15 @@ func (b *Builder) Update(d *MapDesc, key, val Slot, flags int32) {
 	b.checkFull(d)
 }
 
-// checkFull emits "if update failed, send a map-full record".
+// checkFull emits "if the update failed, report the map as full": the
+// report is a call of the shared __mapfull subprogram.
 func (b *Builder) checkFull(d *MapDesc) {
 	if d.FullOutput == nil {
 		d.FullOutput = b.Module.AddOutput(&Output{Builtin: "mapfull", Map: d.Name})
 	}
 	ok := b.NewLabel("update_ok")
-	b.Emit(asm.JSGE.Imm(asm.R0, 0, ok))
-	mark := b.Mark()
-	b.OutputRecord(d.FullOutput, b.NewRecord(d.FullOutput))
-	b.Release(mark)
+	b.Emit(asm.JSGE.Imm(asm.R0, 0, ok), asm.Mov.Imm(asm.R1, int32(d.FullOutput.ID)))
+	b.callSub(subMapFull)
 	b.Label(ok)
 }
 
@@ -285,25 +284,62 @@ func (b *Builder) NewRecord(o *Output) Slot {
 	return rec
 }
 
-// OutputRecord sends a filled record to user space with
-// bpf_ringbuf_output, counting drops in the lost map.
+// OutputRecord sends a filled record to user space through the shared
+// __output subprogram, which calls bpf_ringbuf_output and counts drops.
 func (b *Builder) OutputRecord(o *Output, rec Slot) {
 	b.Module.UsesRingbuf = true
-	b.LoadMap(asm.R1, RingbufMap)
-	b.AddrOf(asm.R2, rec)
-	b.Emit(asm.Mov.Imm(asm.R3, int32(o.RecordSize())), asm.Mov.Imm(asm.R4, 0), asm.FnRingbufOutput.Call())
-	ok := b.NewLabel("output_ok")
-	b.Emit(asm.JEq.Imm(asm.R0, 0, ok))
-	// Count the loss: lost[0] += 1 on this CPU.
-	mark := b.Mark()
-	key := b.AllocSlot(8)
-	b.StoreImm(key, 0, 0, asm.Word)
-	b.LoadMap(asm.R1, LostMap)
-	b.AddrOf(asm.R2, key)
-	b.Emit(asm.FnMapLookupElem.Call(), asm.JEq.Imm(asm.R0, 0, ok),
-		asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord), asm.Add.Imm(asm.R1, 1), asm.StoreMem(asm.R0, 0, asm.R1, asm.DWord))
-	b.Release(mark)
-	b.Label(ok)
+	b.AddrOf(asm.R1, rec)
+	b.Emit(asm.Mov.Imm(asm.R2, int32(o.RecordSize())))
+	b.callSub(subOutput)
+}
+
+// Subprograms shared by all the output sites of a program. Calls are
+// BPF-to-BPF calls; each is emitted once, after the program's body.
+const (
+	subOutput  = "__output"
+	subMapFull = "__mapfull"
+)
+
+// callSub calls a shared subprogram, emitting it at Finish.
+func (b *Builder) callSub(name string) {
+	if !b.subs[name] {
+		b.subs[name] = true
+		b.subOrder = append(b.subOrder, name)
+	}
+	b.Emit(asm.Call.Label(name))
+}
+
+// emitSubs appends the subprograms the program called.
+func (b *Builder) emitSubs() {
+	for i := 0; i < len(b.subOrder); i++ {
+		name := b.subOrder[i]
+		// Line info must cover every function's first instruction.
+		b.SetSource("subprogram " + name)
+		switch name {
+		case subOutput:
+			// __output(data, size): ringbuf_output(ringbuf, data, size, 0);
+			// on failure lost[0]++ on this CPU.
+			ret := name + "_ret"
+			b.Label(name)
+			b.Emit(asm.Mov.Reg(asm.R3, asm.R2), asm.Mov.Reg(asm.R2, asm.R1))
+			b.LoadMap(asm.R1, RingbufMap)
+			b.Emit(asm.Mov.Imm(asm.R4, 0), asm.FnRingbufOutput.Call(), asm.JEq.Imm(asm.R0, 0, ret),
+				StoreImmInsn(asm.RFP, -8, 0, asm.Word))
+			b.LoadMap(asm.R1, LostMap)
+			b.Emit(asm.Mov.Reg(asm.R2, asm.RFP), asm.Add.Imm(asm.R2, -8), asm.FnMapLookupElem.Call(),
+				asm.JEq.Imm(asm.R0, 0, ret),
+				asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord), asm.Add.Imm(asm.R1, 1), asm.StoreMem(asm.R0, 0, asm.R1, asm.DWord))
+			b.Label(ret)
+			b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+		case subMapFull:
+			// __mapfull(id): send the 8-byte record {id}.
+			b.Label(name)
+			b.Emit(asm.StoreMem(asm.RFP, -8, asm.R1, asm.DWord), asm.Mov.Reg(asm.R1, asm.RFP), asm.Add.Imm(asm.R1, -8),
+				asm.Mov.Imm(asm.R2, 8))
+			b.callSub(subOutput)
+			b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
+		}
+	}
 }
 
 // Call loads args into R1.. and calls helper fn; the result is in R0.
