@@ -34,9 +34,9 @@ func TestDiagnostics(t *testing.T) {
 BEGIN { @x = foo(1); }
              ~~~
 `},
-		{`BEGIN { $x = 1; $x = "a"; }`, `stdin:1:17-19: ERROR: Type mismatch for $x: trying to assign value of type 'string[2]' when variable already contains a value of type 'int64'
+		{`BEGIN { $x = 1; $x = "a"; }`, `stdin:1:20-21: ERROR: Type mismatch for $x: trying to assign value of type 'string[2]' when variable already contains a value of type 'int64'
 BEGIN { $x = 1; $x = "a"; }
-                ~~
+                   ~
 `},
 		{`BEGIN { printf("%d\n", "a"); }`, `stdin:1:9-28: ERROR: printf: %d specifier expects a value of type integer (string supplied)
 BEGIN { printf("%d\n", "a"); }

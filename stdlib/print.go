@@ -117,7 +117,11 @@ func formatCheck(u *check.Use) *types.Type {
 	}
 	c, ok := u.Const(0)
 	if !ok || !c.IsStr {
-		return u.Errorf(u.Args[0], "%s() expects a string literal as its first argument", u.Name)
+		t := u.ArgType(0)
+		if t == nil {
+			return nil
+		}
+		return u.Errorf(nil, "%s() expects a string literal (%s provided)", u.Name, supplied(t))
 	}
 	f, err := format.Parse(c.Str)
 	if err != nil {
@@ -172,7 +176,7 @@ func fits(k format.ArgKind, t *types.Type) bool {
 	case format.ArgInt, format.ArgChar, format.ArgPointer:
 		return t.IsScalar()
 	case format.ArgString:
-		return t.Kind == types.String || t.Kind == types.Opaque || t.Kind == types.Tuple || t.IsScalar()
+		return t.Kind == types.String || t.Kind == types.Opaque
 	case format.ArgBuffer:
 		return t.Kind == types.Buffer
 	}

@@ -57,8 +57,11 @@ func init() {
 }
 
 func strCheck(u *check.Use) *types.Type {
-	if len(u.Args) < 1 || len(u.Args) > 2 {
-		return u.Errorf(nil, "str() requires 1 or 2 arguments (%d provided)", len(u.Args))
+	switch {
+	case len(u.Args) < 1:
+		return u.Errorf(nil, "str() requires at least one argument (0 provided)")
+	case len(u.Args) > 2:
+		return u.Errorf(nil, "str() takes up to two arguments (%d provided)", len(u.Args))
 	}
 	size := u.StrLen()
 	if len(u.Args) == 2 {
@@ -101,13 +104,14 @@ func strCheck(u *check.Use) *types.Type {
 	if t == nil {
 		return nil
 	}
-	switch {
-	case t.IsString():
+	if _, field := u.Args[0].(*ast.Field); field && t.IsString() {
+		// A __data_loc string field: bpftrace lets str() read it.
 		return t
-	case t.IsScalar():
-		return types.StringOf(size)
 	}
-	return u.Errorf(u.Args[0], "str() expects a pointer or an integer, %s provided", t)
+	if !t.IsScalar() {
+		return u.Errorf(nil, "str() expects an integer or a pointer type as first argument (%s provided)", t)
+	}
+	return types.StringOf(size)
 }
 
 func strEmit(b *emit.Builder, u *emit.Use) emit.Value {

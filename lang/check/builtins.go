@@ -87,12 +87,14 @@ func (u *Use) Params() []string { return u.s.c.cfg.Params }
 func (u *Use) MapArg(i int) (*ast.MapRef, *Map) {
 	ref, ok := u.Args[i].(*ast.MapRef)
 	if !ok {
-		u.Errorf(u.Args[i], "%s() expects a map argument", u.Name)
+		u.Errorf(nil, "%s() expects a map to be provided", u.Name)
 		return nil, nil
 	}
 	m := u.s.c.prog.Maps[mapDisplayName(ref)]
-	if m == nil {
-		u.s.c.errorf(ref.Span(), "Undefined map: %s", mapDisplayName(ref))
+	if m == nil || m.Value == nil {
+		if u.s.c.final {
+			u.Errorf(ref, "Undefined map: %s", mapDisplayName(ref))
+		}
 		return ref, nil
 	}
 	if len(ref.Keys) > 0 {

@@ -177,14 +177,19 @@ type checker struct {
 
 func (c *checker) errorf(span diag.Span, format string, args ...any) {
 	if c.final {
-		c.errs = append(c.errs, diag.Errorf(span, format, args...))
+		c.errs = append(c.errs, diag.Errorf(c.bisonSpan(span), format, args...))
 	}
 }
 
 func (c *checker) warnf(span diag.Span, format string, args ...any) {
 	if c.final {
-		c.warns = append(c.warns, diag.Warnf(span, format, args...))
+		c.warns = append(c.warns, diag.Warnf(c.bisonSpan(span), format, args...))
 	}
+}
+
+// bisonSpan places a span where bpftrace would (see diag.WidenToRun).
+func (c *checker) bisonSpan(span diag.Span) diag.Span {
+	return diag.WidenToRun(c.prog.AST.Source, span)
 }
 
 // resolveProbes parses and expands every attach point and groups them into
@@ -396,7 +401,12 @@ func describeKeys(ts []*types.Type) string {
 		if i > 0 {
 			s += ", "
 		}
-		s += t.String()
+		if t.IsInt() {
+			// bpftrace stores every integer key as 64 bits and names it so.
+			s += "unsigned int64"
+		} else {
+			s += t.String()
+		}
 	}
 	return s + "]"
 }

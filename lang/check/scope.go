@@ -3,6 +3,7 @@ package check
 import (
 	"math"
 	"strconv"
+	"strings"
 
 	"gtrace/lang/ast"
 	"gtrace/lang/diag"
@@ -181,7 +182,7 @@ func (s *scope) defineVar(v *ast.Var, t *types.Type, opPos diag.Span) {
 		return
 	}
 	if !ok {
-		s.c.errorf(v.Pos, "Type mismatch for $%s: trying to assign value of type '%s' when variable already contains a value of type '%s'", v.Name, t, old.Type)
+		s.c.errorf(opPos, "Type mismatch for $%s: trying to assign value of type '%s' when variable already contains a value of type '%s'", v.Name, t, old.Type)
 		return
 	}
 	if !types.Equal(u, old.Type) {
@@ -424,7 +425,7 @@ func (s *scope) expr1(e ast.Expr, aggOK bool) *types.Type {
 	case *ast.Sizeof:
 		var t *types.Type
 		if e.Type != nil {
-			t = s.typeName(e.Type)
+			t = s.typeName(e.Type, e.Pos)
 		} else {
 			t = s.expr(e.X)
 		}
@@ -778,10 +779,13 @@ var intTypes = map[string]*types.Type{
 	"uint8": types.Uint8, "uint16": types.Uint16, "uint32": types.Uint32, "uint64": types.Uint64,
 }
 
-func (s *scope) typeName(tn *ast.TypeName) *types.Type {
+// typeName resolves a type written in a cast or sizeof; span is where
+// errors are reported.
+func (s *scope) typeName(tn *ast.TypeName, span diag.Span) *types.Type {
 	base, ok := intTypes[tn.Name]
 	if !ok {
-		s.c.errorf(tn.Pos, "Unknown type: %s (struct types need BTF support, not implemented yet)", tn.Name)
+		name := strings.TrimPrefix(strings.TrimPrefix(tn.Name, "struct "), "union ")
+		s.c.errorf(span, "Unknown struct/union: '%s'", name)
 		return nil
 	}
 	t := base
@@ -795,7 +799,7 @@ func (s *scope) typeName(tn *ast.TypeName) *types.Type {
 }
 
 func (s *scope) cast(e *ast.Cast) *types.Type {
-	to := s.typeName(e.Type)
+	to := s.typeName(e.Type, diag.Span{Start: e.Pos.Start, End: e.X.Span().Start})
 	from := s.expr(e.X)
 	if to == nil || from == nil {
 		return nil

@@ -57,6 +57,23 @@ func Join(a, b Span) Span {
 	return out
 }
 
+// WidenToRun moves the start of s back to the start of its
+// whitespace-delimited run of text in src. bpftrace's lexer only advances
+// a location's start at whitespace, so its diagnostics start there: an
+// unexpected ';' right after '+' is reported as "+;", and the map in
+// `print(@m)` starts at `print`.
+func WidenToRun(src string, s Span) Span {
+	for s.Start.Offset > 0 && s.Start.Offset <= len(src) {
+		switch src[s.Start.Offset-1] {
+		case ' ', '\t', '\n', '\r':
+			return s
+		}
+		s.Start.Offset--
+		s.Start.Col--
+	}
+	return s
+}
+
 // Severity tells errors from warnings.
 type Severity int
 

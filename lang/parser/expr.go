@@ -128,6 +128,18 @@ func startsExpr(t *plexer.Token) bool {
 	return false
 }
 
+// startsOperandOnly reports whether t can start an operand but cannot
+// continue an expression: after `(name)` it makes the parentheses a cast.
+func startsOperandOnly(t *plexer.Token) bool {
+	switch t.Type {
+	case lexer.Int, lexer.String, lexer.Ident, lexer.Var, lexer.Positional, lexer.Map:
+		return true
+	case lexer.Punct:
+		return t.Value == "!" || t.Value == "~"
+	}
+	return false
+}
+
 type exprParser struct {
 	lex   *plexer.PeekingLexer
 	depth int
@@ -317,6 +329,15 @@ func (p *exprParser) typeName() (typ *ast.TypeName, err error) {
 	case first.Type == lexer.Ident:
 		p.lex.Next()
 		name, definite = first.Value, typeNames[first.Value]
+		if !definite && p.peekPunct(")") {
+			// `(name) operand` with an operand that cannot continue an
+			// expression is a cast to an unknown type, as in bpftrace
+			// ("Unknown struct/union: 'name'"); `(name) - 1` is not.
+			cp := p.lex.MakeCheckpoint()
+			p.lex.Next()
+			definite = startsOperandOnly(p.lex.Peek())
+			p.lex.LoadCheckpoint(cp)
+		}
 	default:
 		return nil, nil
 	}

@@ -35,11 +35,11 @@ func Parse(file, src string) (prog *ast.Program, err error) {
 	lx := lexer.New(file, src)
 	toks, err := plexer.Upgrade(lx)
 	if err != nil {
-		return nil, convertError(lx, err)
+		return nil, convertError(lx, src, err)
 	}
 	g, err := grammar.ParseFromLexer(toks)
 	if err != nil {
-		return nil, convertError(lx, err)
+		return nil, convertError(lx, src, err)
 	}
 	c := &converter{lx: lx}
 	prog = c.program(g, file, src)
@@ -48,7 +48,7 @@ func Parse(file, src string) (prog *ast.Program, err error) {
 }
 
 // convertError turns a lexer or participle error into a diag.List.
-func convertError(lx *lexer.Lexer, err error) diag.List {
+func convertError(lx *lexer.Lexer, src string, err error) diag.List {
 	var (
 		d  *diag.Diagnostic
 		se *syntaxError
@@ -59,13 +59,22 @@ func convertError(lx *lexer.Lexer, err error) diag.List {
 	case errors.As(err, &d):
 		return diag.List{d}
 	case errors.As(err, &se):
-		return diag.List{diag.Errorf(tokenSpan(lx, se.tok), "%s", se.msg)}
+		span := tokenSpan(lx, se.tok)
+		if strings.HasPrefix(se.msg, "syntax error") {
+			span = diag.WidenToRun(src, span)
+		}
+		return diag.List{diag.Errorf(span, "%s", se.msg)}
 	case errors.As(err, &ue):
-		msg := "syntax error, unexpected " + lexer.Describe(ue.Unexpected)
+		what := lexer.Describe(ue.Unexpected)
+		if end := ue.Unexpected.Pos.Offset + len(ue.Unexpected.Value); ue.Unexpected.Type == lexer.Ident && end < len(src) && src[end] == '(' {
+			// bison's token for a name followed by '(' is "call".
+			what = "call"
+		}
+		msg := "syntax error, unexpected " + what
 		if exp := expectation(ue.Message()); exp != "" {
 			msg += ", expecting " + exp
 		}
-		return diag.List{diag.Errorf(tokenSpan(lx, ue.Unexpected), "%s", msg)}
+		return diag.List{diag.Errorf(diag.WidenToRun(src, tokenSpan(lx, ue.Unexpected)), "%s", msg)}
 	case errors.As(err, &pe):
 		p := pe.Position()
 		return diag.List{diag.Errorf(diag.Span{Start: lexer.Pos(p), End: lx.End(p)}, "syntax error: %s", pe.Message())}

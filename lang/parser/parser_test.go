@@ -280,9 +280,9 @@ func TestErrors(t *testing.T) {
 		want string // the rendered diagnostics
 	}{
 		{"missing operand", `BEGIN { $x = 1 +; }`, `
-stdin:1:17-18: ERROR: syntax error, unexpected ;
+stdin:1:16-18: ERROR: syntax error, unexpected ;
 BEGIN { $x = 1 +; }
-                ~
+               ~~
 `},
 		{"unclosed call", `BEGIN { printf("hi" }`, `
 stdin:1:21-22: ERROR: syntax error, unexpected }, expecting ) or ","
@@ -354,9 +354,9 @@ BEGIN { $x.a += 1; }
              ~~
 `},
 		{"increment of a literal", `BEGIN { 1++; }`, `
-stdin:1:10-12: ERROR: syntax error, unexpected ++
+stdin:1:9-12: ERROR: syntax error, unexpected ++
 BEGIN { 1++; }
-         ~~
+        ~~~
 `},
 		{"missing separator", `BEGIN { $x = 1; $y = 2 $z = 3; }`, `
 stdin:1:24-26: ERROR: syntax error, unexpected variable, expecting ; or }
@@ -399,14 +399,14 @@ BEGIN { return 1; }
                ~
 `},
 		{"ternary without colon", `BEGIN { $x = 1 ? 2; }`, `
-stdin:1:19-20: ERROR: syntax error, unexpected ;, expecting :
+stdin:1:18-20: ERROR: syntax error, unexpected ;, expecting :
 BEGIN { $x = 1 ? 2; }
-                  ~
+                 ~~
 `},
 		{"field name missing", `BEGIN { $x->1 }`, `
-stdin:1:13-14: ERROR: syntax error, unexpected integer, expecting identifier
+stdin:1:9-14: ERROR: syntax error, unexpected integer, expecting identifier
 BEGIN { $x->1 }
-            ~
+        ~~~~~
 `},
 		{"second probe without body", `BEGIN {} END`, `
 stdin:1:10-13: ERROR: syntax error, unexpected end of file, expecting {
@@ -429,9 +429,9 @@ BEGIN { (struct 1)$x }
                 ~
 `},
 		{"cast without operand", `BEGIN { $x = (uint8); }`, `
-stdin:1:21-22: ERROR: syntax error, unexpected ;
+stdin:1:14-22: ERROR: syntax error, unexpected ;
 BEGIN { $x = (uint8); }
-                    ~
+             ~~~~~~~~
 `},
 		{"bad config entry", `config = { 1 } BEGIN {}`, `
 stdin:1:12-13: ERROR: syntax error, unexpected integer, expecting }
@@ -444,9 +444,9 @@ stdin:2:7-8: ERROR: syntax error, unexpected ;
          ~
 `},
 		{"macro position", "#define BAD 1 +\nBEGIN { $x = BAD; }", `
-stdin:2:17-18: ERROR: syntax error, unexpected ;
+stdin:2:14-18: ERROR: syntax error, unexpected ;
 BEGIN { $x = BAD; }
-                ~
+             ~~~~
 `},
 		{"lexical error", `BEGIN { $x = "abc; }`, `
 stdin:1:14-21: ERROR: unterminated string
@@ -570,7 +570,7 @@ func ExampleParse_error() {
 	_, err := Parse("stdin", src)
 	diag.RenderAll(os.Stdout, src, err)
 	// Output:
-	// stdin:1:17-18: ERROR: syntax error, unexpected ;
+	// stdin:1:16-18: ERROR: syntax error, unexpected ;
 	// BEGIN { $x = 1 +; }
-	//                 ~
+	//                ~~
 }
