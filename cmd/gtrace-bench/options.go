@@ -14,32 +14,33 @@ var sections = []string{"a", "b", "c", "d", "e", "f", "g"}
 
 // options are the command-line settings of one benchmark run.
 type options struct {
-	bin      string        // gtrace binary
-	bpftrace string        // bpftrace binary; empty skips it
-	reps     int           // repetitions of the start, compile and per-event runs
-	progReps int           // repetitions of the per-script kernel run-time runs
-	probes   int           // probes in the generated compile-time script
-	calls    int           // getppid calls per per-event run
-	load     time.Duration // synthetic load per script run (f)
-	rateDur  time.Duration // duration of each throughput step (g)
-	maxRate  int           // highest paced rate tried before running flat out (g)
-	only     map[string]bool
-	quick    bool
-	verbose  bool
+	bin       string        // gtrace binary
+	bpftrace  string        // bpftrace binary; empty skips it
+	reps      int           // repetitions of the start, compile and per-event runs
+	progReps  int           // repetitions of the per-script kernel run-time runs
+	probes    int           // probes in the generated compile-time script
+	calls     int           // getppid calls per per-event run
+	load      time.Duration // synthetic load per script run (f)
+	rateDur   time.Duration // duration of each throughput step (g)
+	maxRate   int           // highest paced rate tried before running flat out (g)
+	rateSteps int           // paced rates tried, halving down from maxRate (g)
+	only      map[string]bool
+	quick     bool
+	verbose   bool
 }
 
 // fullDefaults are the settings of a full run (about 5 minutes).
 var fullDefaults = options{
 	bin: "bin/gtrace", bpftrace: "/usr/bin/bpftrace",
 	reps: 7, progReps: 3, probes: 1000, calls: 1_000_000,
-	load: time.Second, rateDur: time.Second, maxRate: 3_200_000,
+	load: time.Second, rateDur: time.Second, maxRate: 3_200_000, rateSteps: 8,
 }
 
 // quickDefaults replace the defaults of the flags not given explicitly
 // when -quick is set (about 30 seconds).
 var quickDefaults = map[string]string{
 	"reps": "2", "prog-reps": "1", "probes": "200", "calls": "200000",
-	"load": "300ms", "rate-dur": "300ms", "max-rate": "800000",
+	"load": "300ms", "rate-dur": "300ms", "max-rate": "800000", "rate-steps": "3",
 }
 
 // parseOptions parses the command line. -quick changes the defaults of the
@@ -61,6 +62,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.load, "load", o.load, "synthetic load per script run (e, f)")
 	fs.DurationVar(&o.rateDur, "rate-dur", o.rateDur, "duration of each throughput step (g)")
 	fs.IntVar(&o.maxRate, "max-rate", o.maxRate, "highest paced printf rate in events/s before the flat-out run (g)")
+	fs.IntVar(&o.rateSteps, "rate-steps", o.rateSteps, "paced printf rates tried, halving down from -max-rate (g)")
 	only := fs.String("only", strings.Join(sections, ","), "comma-separated sections to run")
 	fs.BoolVar(&o.quick, "quick", false, "small sizes and few repetitions for a ~30 s smoke run")
 	fs.BoolVar(&o.verbose, "v", false, "print every sample on stderr")
@@ -96,7 +98,7 @@ func (o options) validate() error {
 	for _, c := range []struct {
 		name string
 		v    int
-	}{{"reps", o.reps}, {"prog-reps", o.progReps}, {"probes", o.probes}, {"calls", o.calls}, {"max-rate", o.maxRate}} {
+	}{{"reps", o.reps}, {"prog-reps", o.progReps}, {"probes", o.probes}, {"calls", o.calls}, {"max-rate", o.maxRate}, {"rate-steps", o.rateSteps}} {
 		if c.v <= 0 {
 			errs = append(errs, fmt.Errorf("-%s must be positive, got %d", c.name, c.v))
 		}

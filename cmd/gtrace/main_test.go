@@ -25,6 +25,10 @@ func TestMain(m *testing.M) {
 	}
 	if n := os.Getenv("GTRACE_TEST_OPENAT"); n != "" {
 		count, _ := strconv.Atoi(n)
+		if d := os.Getenv("GTRACE_TEST_DELAY"); d != "" {
+			delay, _ := time.ParseDuration(d)
+			time.Sleep(delay)
+		}
 		for i := 0; i < count; i++ {
 			syscall.Open("/nonexistent/gtrace-openat-marker", syscall.O_RDONLY, 0)
 		}
@@ -243,5 +247,30 @@ func TestUnprivileged(t *testing.T) {
 	want := "ERROR: gtrace needs to run as root, or with the CAP_BPF and CAP_PERFMON capabilities\n"
 	if stderr.String() != want {
 		t.Errorf("stderr %q, want %q", stderr.String(), want)
+	}
+}
+
+// TestPidFilter traces with -p: only the given process's openat calls
+// count, and gtrace ends when that process exits.
+func TestPidFilter(t *testing.T) {
+	requireRoot(t)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 5
+	cmd := exec.Command(self)
+	cmd.Env = append(os.Environ(), "GTRACE_TEST_OPENAT="+strconv.Itoa(n), "GTRACE_TEST_DELAY=700ms")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	out, errOut, code := gtrace("-p", strconv.Itoa(cmd.Process.Pid), "-e",
+		`tracepoint:syscalls:sys_enter_openat { @[pid == `+strconv.Itoa(cmd.Process.Pid)+`] = count(); }`)
+	<-done
+	want := fmt.Sprintf("Attaching 1 probe...\n\n\n@[1]: %d\n", n)
+	if code != 0 || out != want {
+		t.Errorf("exit %d\nout: %q\nwant: %q\nstderr: %s", code, out, want, errOut)
 	}
 }
