@@ -8,7 +8,8 @@ package codegen
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/cilium/ebpf"
@@ -37,14 +38,7 @@ type Artifact struct {
 }
 
 // MapNames returns the script map names in print order.
-func (a *Artifact) MapNames() []string {
-	names := make([]string, 0, len(a.Maps))
-	for n := range a.Maps {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func (a *Artifact) MapNames() []string { return slices.Sorted(maps.Keys(a.Maps)) }
 
 // Program is one BPF program and where it attaches.
 type Program struct {

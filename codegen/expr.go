@@ -153,39 +153,25 @@ func (g *gen) arith(op string, l, r emit.Value, t *types.Type) emit.Value {
 	return b.Hold(w)
 }
 
+// aluOps maps arithmetic operators to BPF ALU operations (unsigned
+// forms; signed division and right shift are chosen by applyOp).
+var aluOps = map[string]asm.ALUOp{
+	"+": asm.Add, "-": asm.Sub, "*": asm.Mul, "/": asm.Div, "%": asm.Mod,
+	"&": asm.And, "|": asm.Or, "^": asm.Xor, "<<": asm.LSh, ">>": asm.RSh,
+}
+
 // applyOp emits dst = dst op v, using tmp for operands that are not in a
 // register. Signedness comes from t. v is not released.
 func (g *gen) applyOp(op string, dst asm.Register, v emit.Value, t *types.Type, tmp asm.Register) {
 	b := g.b
 	signed := t != nil && t.Signed
-	var alu asm.ALUOp
-	switch op {
-	case "+":
-		alu = asm.Add
-	case "-":
-		alu = asm.Sub
-	case "*":
-		alu = asm.Mul
-	case "/":
-		alu = asm.Div
-	case "%":
-		alu = asm.Mod
-	case "&":
-		alu = asm.And
-	case "|":
-		alu = asm.Or
-	case "^":
-		alu = asm.Xor
-	case "<<":
-		alu = asm.LSh
-	case ">>":
-		alu = asm.RSh
-		if signed {
-			alu = asm.ArSh
-		}
-	default:
+	alu, ok := aluOps[op]
+	if !ok {
 		b.Fail(diag.Span{}, "unknown operator %s", op)
 		return
+	}
+	if op == ">>" && signed {
+		alu = asm.ArSh
 	}
 	if signed && (op == "/" || op == "%") {
 		src := g.operandReg(v, tmp)

@@ -182,31 +182,43 @@ func (s *Session) printAllMaps() error {
 	return s.w.Maps(maps)
 }
 
-// ClearMap implements stdlib.Runtime: it deletes every element.
-func (s *Session) ClearMap(name string) error {
-	d, err := s.mapDesc(name)
-	if err != nil {
-		return err
-	}
+// keys lists the BPF keys of a map.
+func (s *Session) keys(d *emit.MapDesc) ([][]byte, error) {
 	km := s.coll.Maps[d.BPFName]
-	var keys [][]byte
-	var key []byte
+	var (
+		keys [][]byte
+		key  []byte
+	)
 	it := km.Iterate()
-	var discard []byte
 	if d.PerCPU {
 		vals := make([][]byte, s.possibleCPUs)
 		for it.Next(&key, &vals) {
 			keys = append(keys, key)
 		}
 	} else {
-		for it.Next(&key, &discard) {
+		var val []byte
+		for it.Next(&key, &val) {
 			keys = append(keys, key)
 		}
 	}
+	return keys, it.Err()
+}
+
+// ClearMap implements stdlib.Runtime: it deletes every element.
+func (s *Session) ClearMap(name string) error {
+	d, err := s.mapDesc(name)
+	if err != nil {
+		return err
+	}
+	keys, err := s.keys(d)
+	if err != nil {
+		return err
+	}
+	km := s.coll.Maps[d.BPFName]
 	for _, k := range keys {
 		km.Delete(k)
 	}
-	return it.Err()
+	return nil
 }
 
 // ZeroMap implements stdlib.Runtime: it sets every value to zero.
@@ -215,35 +227,23 @@ func (s *Session) ZeroMap(name string) error {
 	if err != nil {
 		return err
 	}
-	km := s.coll.Maps[d.BPFName]
-	var keys [][]byte
-	var key []byte
-	it := km.Iterate()
-	zero := make([]byte, d.ValueSize)
+	keys, err := s.keys(d)
+	if err != nil {
+		return err
+	}
+	var zero any = make([]byte, d.ValueSize)
 	if d.PerCPU {
-		vals := make([][]byte, s.possibleCPUs)
-		for it.Next(&key, &vals) {
-			keys = append(keys, key)
-		}
 		zeros := make([][]byte, s.possibleCPUs)
 		for i := range zeros {
-			zeros[i] = zero
+			zeros[i] = make([]byte, d.ValueSize)
 		}
-		for _, k := range keys {
-			if err := km.Update(k, zeros, ebpf.UpdateExist); err != nil {
-				return fmt.Errorf("zeroing %s: %w", name, err)
-			}
-		}
-		return it.Err()
+		zero = zeros
 	}
-	var discard []byte
-	for it.Next(&key, &discard) {
-		keys = append(keys, key)
-	}
+	km := s.coll.Maps[d.BPFName]
 	for _, k := range keys {
 		if err := km.Update(k, zero, ebpf.UpdateExist); err != nil {
 			return fmt.Errorf("zeroing %s: %w", name, err)
 		}
 	}
-	return it.Err()
+	return nil
 }

@@ -2,7 +2,8 @@ package emit
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/cilium/ebpf/asm"
@@ -108,14 +109,7 @@ func (m *Module) AddOutput(o *Output) *Output {
 }
 
 // MapNames are the script map names in print order.
-func (m *Module) MapNames() []string {
-	names := make([]string, 0, len(m.Maps))
-	for n := range m.Maps {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func (m *Module) MapNames() []string { return slices.Sorted(maps.Keys(m.Maps)) }
 
 // Output describes one kind of ring-buffer record: a printf call site, or
 // an async action such as exit(), print(@m) or clear(@m). Every record

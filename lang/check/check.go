@@ -7,7 +7,8 @@ package check
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 
 	"gtrace/lang/ast"
@@ -61,14 +62,7 @@ type Program struct {
 
 // MapNames returns the map names in sorted order, the order in which maps
 // are printed at exit.
-func (p *Program) MapNames() []string {
-	names := make([]string, 0, len(p.Maps))
-	for n := range p.Maps {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func (p *Program) MapNames() []string { return slices.Sorted(maps.Keys(p.Maps)) }
 
 // Map is a global @map with the types inferred for its key and value.
 type Map struct {
