@@ -44,7 +44,7 @@ func (g *gen) field(e *ast.Field, t *types.Type) emit.Value {
 	}
 	switch {
 	case f.DataLoc:
-		dst := b.AllocSlot(t.Size())
+		dst := b.ResultSlot(t.Size())
 		b.Zero(dst, 0, t.Size())
 		// R3 = ctx + (loc & 0xffff); length is bounded by the slot size.
 		b.Emit(asm.LoadMem(asm.R3, emit.RegCtx, int16(f.Offset), asm.Word),
@@ -53,7 +53,7 @@ func (g *gen) field(e *ast.Field, t *types.Type) emit.Value {
 		b.Emit(asm.Mov.Imm(asm.R2, int32(t.Size())), asm.FnProbeReadKernelStr.Call())
 		return emit.MemValue(dst, t)
 	case t.Kind == types.String || t.Kind == types.Array:
-		dst := b.AllocSlot(t.Size())
+		dst := b.ResultSlot(t.Size())
 		b.AddrOf(asm.R1, dst)
 		b.Emit(asm.Mov.Imm(asm.R2, int32(t.Size())),
 			asm.Mov.Reg(asm.R3, emit.RegCtx), asm.Add.Imm(asm.R3, int32(f.Offset)),

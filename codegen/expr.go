@@ -53,12 +53,8 @@ func (g *gen) eval(e ast.Expr) emit.Value {
 	case *ast.Index:
 		return g.index(e, t)
 	case *ast.Tuple:
-		vals := make([]emit.Value, len(e.Elems))
-		for i, x := range e.Elems {
-			vals[i] = g.evalHeld(x)
-		}
-		slot := b.AllocSlot(t.Size())
-		g.storeTuple(slot, 0, t, vals)
+		slot := b.ResultSlot(t.Size())
+		g.evalTuple(slot, 0, t, e.Elems)
 		return emit.MemValue(slot, t)
 	case *ast.Cast:
 		v := g.eval(e.X)
@@ -371,7 +367,7 @@ func (g *gen) stringCompare(e *ast.Binary, label string, when bool) {
 		buf := make([]byte, n+4)
 		copy(buf, lit.Value)
 		for off := 0; off < n; {
-			sz, w := chunk(off, n-off)
+			sz, w := chunk(xv.Slot.Off+off, n-off)
 			var v int64
 			for i := w - 1; i >= 0; i-- {
 				v = v<<8 | int64(buf[off+i])
@@ -383,7 +379,11 @@ func (g *gen) stringCompare(e *ast.Binary, label string, when bool) {
 	} else {
 		yv := g.eval(y)
 		for off := 0; off < n; {
-			sz, w := chunk(off, n-off)
+			// Both operands must be aligned for the load size.
+			sz, w := chunk(xv.Slot.Off+off, n-off)
+			if w2 := chunkWidth(yv.Slot.Off+off, n-off); w2 < w {
+				sz, w = chunk(yv.Slot.Off+off, n-off)
+			}
 			b.Load(asm.R1, xv.Slot, off, sz)
 			b.Load(asm.R2, yv.Slot, off, sz)
 			b.Emit(asm.JNE.Reg(asm.R1, asm.R2, differ))
@@ -394,6 +394,11 @@ func (g *gen) stringCompare(e *ast.Binary, label string, when bool) {
 		b.Emit(asm.Ja.Label(label))
 		b.Label(after)
 	}
+}
+
+func chunkWidth(off, n int) int {
+	_, w := chunk(off, n)
+	return w
 }
 
 // chunk picks a load size of at most 4 bytes aligned at off.
@@ -523,7 +528,7 @@ func (g *gen) ternary(e *ast.Ternary, t *types.Type) emit.Value {
 		b.Label(end)
 		return g.loadScalar(slot, t)
 	}
-	slot := b.AllocSlot(t.Size())
+	slot := b.ResultSlot(t.Size())
 	g.jumpIfFalse(e.Cond, elseL)
 	b.StoreValue(slot, 0, g.eval(e.Then), t)
 	b.Emit(asm.Ja.Label(end))

@@ -165,8 +165,12 @@ func (g *gen) assign(s *ast.AssignStmt) {
 		slot := g.vars[t.Name]
 		vt := g.in.Vars[t.Name].Type
 		if s.Op == "=" {
-			v := g.eval(s.Value)
-			b.StoreValue(slot, 0, v, vt)
+			if readsVar(s.Value, t.Name) {
+				// The value may read the variable: build it elsewhere.
+				b.StoreValue(slot, 0, g.eval(s.Value), vt)
+			} else {
+				b.EvalTo(s.Value, slot, 0, vt)
+			}
 			return
 		}
 		cur := emit.Value{Where: emit.Spilled, Slot: slot, Type: vt}
@@ -180,25 +184,14 @@ func (g *gen) assign(s *ast.AssignStmt) {
 			return
 		}
 		if s.Op == "=" {
-			v := g.eval(s.Value)
-			v = b.Hold(v)
 			key := g.mapKey(t, d)
-			g.update(d, key, v)
+			val := b.AllocSlot(d.ValueSize)
+			b.EvalTo(s.Value, val, 0, d.Value)
+			b.Update(d, key, val, 0)
 			return
 		}
 		g.mapCompound(t, d, strings.TrimSuffix(s.Op, "="), s.Value)
 	}
-}
-
-// update stores v as the value of key in map d.
-func (g *gen) update(d *emit.MapDesc, key emit.Slot, v emit.Value) {
-	b := g.b
-	val := v.Slot
-	if v.Where != emit.InMem || v.Slot.Size != d.ValueSize || !types.Equal(v.Type, d.Value) {
-		val = b.AllocSlot(d.ValueSize)
-		b.StoreValue(val, 0, v, d.Value)
-	}
-	b.Update(d, key, val, 0)
 }
 
 // mapKey builds the BPF key of ref in a new slot. For hist and lhist maps
@@ -212,14 +205,9 @@ func (g *gen) mapKey(ref *ast.MapRef, d *emit.MapDesc) emit.Slot {
 			b.StoreImm(key, 0, 0, asm.DWord)
 		}
 	case d.KeyArity == 1:
-		v := g.eval(ref.Keys[0])
-		b.StoreValue(key, 0, v, d.Key)
+		b.EvalTo(ref.Keys[0], key, 0, d.Key)
 	default:
-		vals := make([]emit.Value, len(ref.Keys))
-		for i, k := range ref.Keys {
-			vals[i] = b.Hold(g.eval(k))
-		}
-		g.storeTuple(key, 0, d.Key, vals)
+		g.evalTuple(key, 0, d.Key, ref.Keys)
 	}
 	if d.IsHist() {
 		if gap := d.BucketOff - d.UserKeySize(); gap > 0 {
@@ -229,16 +217,16 @@ func (g *gen) mapKey(ref *ast.MapRef, d *emit.MapDesc) emit.Slot {
 	return key
 }
 
-// storeTuple writes vals as the fields of tuple type t at slot+off,
+// evalTuple compiles elems into the fields of tuple type t at slot+off,
 // zeroing the padding between fields.
-func (g *gen) storeTuple(slot emit.Slot, off int, t *types.Type, vals []emit.Value) {
+func (g *gen) evalTuple(slot emit.Slot, off int, t *types.Type, elems []ast.Expr) {
 	b := g.b
 	pos := 0
 	for i, f := range t.Fields {
 		if f.Offset > pos {
 			b.Zero(slot, off+pos, f.Offset-pos)
 		}
-		b.StoreValue(slot, off+f.Offset, vals[i], f.Type)
+		b.EvalTo(elems[i], slot, off+f.Offset, f.Type)
 		pos = f.Offset + f.Type.Size()
 	}
 	if end := t.Size(); end > pos {
@@ -270,3 +258,15 @@ func (g *gen) mapCompound(ref *ast.MapRef, d *emit.MapDesc, op string, value ast
 
 // evalHeld compiles e and keeps the result safe across helper calls.
 func (g *gen) evalHeld(e ast.Expr) emit.Value { return g.b.Hold(g.eval(e)) }
+
+// readsVar reports whether e mentions the scratch variable name.
+func readsVar(e ast.Expr, name string) bool {
+	found := false
+	ast.Walk(e, func(n ast.Node) bool {
+		if v, ok := n.(*ast.Var); ok && v.Name == name {
+			found = true
+		}
+		return !found
+	})
+	return found
+}

@@ -143,48 +143,58 @@ func aggCheck(k types.AggKind, n int) func(u *check.Use) *types.Type {
 	}
 }
 
-// lookupOrInit emits: R0 = lookup(key); if missing, insert a zeroed value
-// and look it up again. On return R0 points at this CPU's value, or the
-// code has jumped to skip (map full: the update was reported).
-func lookupOrInit(b *emit.Builder, a *emit.AggUse, skip string) {
-	found := b.NewLabel("found")
+// aggUpdate emits the update of an aggregation for the key of a:
+//
+//	R0 = lookup(key)
+//	if found: change this CPU's value in place through R0 (found)
+//	else:     insert the first value (first fills a new value slot)
+//
+// Inserting with BPF_ANY is safe on a per-CPU map: if another CPU
+// inserted the key meanwhile, the update only writes this CPU's slot.
+func aggUpdate(b *emit.Builder, a *emit.AggUse, found func(), first func(val emit.Slot)) {
+	insert, done := b.NewLabel("agg_insert"), b.NewLabel("agg_done")
 	b.Lookup(a.Map, a.Key)
-	b.Emit(asm.JNE.Imm(asm.R0, 0, found))
+	b.Emit(asm.JEq.Imm(asm.R0, 0, insert))
+	found()
+	b.Emit(asm.Ja.Label(done))
+	b.Label(insert)
 	mark := b.Mark()
-	zero := b.AllocSlot(a.Map.ValueSize)
-	b.Zero(zero, 0, a.Map.ValueSize)
-	b.Update(a.Map, a.Key, zero, 0)
+	val := b.AllocSlot(a.Map.ValueSize)
+	first(val)
+	b.Update(a.Map, a.Key, val, 0)
 	b.Release(mark)
-	b.Lookup(a.Map, a.Key)
-	b.Emit(asm.JEq.Imm(asm.R0, 0, skip))
-	b.Label(found)
+	b.Label(done)
 }
 
-// addToSlot emits value[off] += v for the key of a.
+// addToSlot emits value += v for the key of a (count, sum, hist, lhist).
 func addToSlot(b *emit.Builder, a *emit.AggUse, v emit.Value, off int16) {
-	done := b.NewLabel("agg_done")
-	lookupOrInit(b, a, done)
-	b.Emit(asm.LoadMem(asm.R1, asm.R0, off, asm.DWord))
-	if v.Where == emit.Imm && v.Imm == int64(int32(v.Imm)) {
-		b.Emit(asm.Add.Imm(asm.R1, int32(v.Imm)))
-	} else {
-		b.ToReg(asm.R2, v)
-		b.Emit(asm.Add.Reg(asm.R1, asm.R2))
-	}
-	b.Emit(asm.StoreMem(asm.R0, off, asm.R1, asm.DWord))
-	b.Label(done)
+	aggUpdate(b, a, func() {
+		b.Emit(asm.LoadMem(asm.R1, asm.R0, off, asm.DWord))
+		if v.Where == emit.Imm && v.Imm == int64(int32(v.Imm)) {
+			b.Emit(asm.Add.Imm(asm.R1, int32(v.Imm)))
+		} else {
+			b.ToRegKeep(asm.R2, v)
+			b.Emit(asm.Add.Reg(asm.R1, asm.R2))
+		}
+		b.Emit(asm.StoreMem(asm.R0, off, asm.R1, asm.DWord))
+	}, func(val emit.Slot) {
+		b.StoreValueKeep(val, 0, v, types.Int64)
+	})
 	b.ReleaseValue(v)
 }
 
 // countTotal is avg and stats: count += 1, total += v.
 func countTotal(b *emit.Builder, a *emit.AggUse) {
 	v := b.Hold(b.Eval(a.Call.Args[0]))
-	done := b.NewLabel("agg_done")
-	lookupOrInit(b, a, done)
-	b.ToReg(asm.R2, v)
-	b.Emit(asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord), asm.Add.Imm(asm.R1, 1), asm.StoreMem(asm.R0, 0, asm.R1, asm.DWord),
-		asm.LoadMem(asm.R1, asm.R0, 8, asm.DWord), asm.Add.Reg(asm.R1, asm.R2), asm.StoreMem(asm.R0, 8, asm.R1, asm.DWord))
-	b.Label(done)
+	aggUpdate(b, a, func() {
+		b.ToRegKeep(asm.R2, v)
+		b.Emit(asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord), asm.Add.Imm(asm.R1, 1), asm.StoreMem(asm.R0, 0, asm.R1, asm.DWord),
+			asm.LoadMem(asm.R1, asm.R0, 8, asm.DWord), asm.Add.Reg(asm.R1, asm.R2), asm.StoreMem(asm.R0, 8, asm.R1, asm.DWord))
+	}, func(val emit.Slot) {
+		b.StoreImm(val, 0, 1, asm.DWord)
+		b.StoreValueKeep(val, 8, v, types.Int64)
+	})
+	b.ReleaseValue(v)
 }
 
 // minMax is min and max: replace the value when unset or when better
@@ -192,14 +202,19 @@ func countTotal(b *emit.Builder, a *emit.AggUse) {
 func minMax(better asm.JumpOp) func(b *emit.Builder, a *emit.AggUse) {
 	return func(b *emit.Builder, a *emit.AggUse) {
 		v := b.Hold(b.Eval(a.Call.Args[0]))
-		done, set := b.NewLabel("agg_done"), b.NewLabel("set")
-		lookupOrInit(b, a, done)
-		b.ToReg(asm.R2, v)
-		b.Emit(asm.LoadMem(asm.R1, asm.R0, 8, asm.DWord), asm.JEq.Imm(asm.R1, 0, set),
-			asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord), better.Reg(asm.R2, asm.R1, set), asm.Ja.Label(done))
-		b.Label(set)
-		b.Emit(asm.StoreMem(asm.R0, 0, asm.R2, asm.DWord), emit.StoreImmInsn(asm.R0, 8, 1, asm.DWord))
-		b.Label(done)
+		aggUpdate(b, a, func() {
+			set, done := b.NewLabel("set"), b.NewLabel("minmax_done")
+			b.ToRegKeep(asm.R2, v)
+			b.Emit(asm.LoadMem(asm.R1, asm.R0, 8, asm.DWord), asm.JEq.Imm(asm.R1, 0, set),
+				asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord), better.Reg(asm.R2, asm.R1, set), asm.Ja.Label(done))
+			b.Label(set)
+			b.Emit(asm.StoreMem(asm.R0, 0, asm.R2, asm.DWord), emit.StoreImmInsn(asm.R0, 8, 1, asm.DWord))
+			b.Label(done)
+		}, func(val emit.Slot) {
+			b.StoreValueKeep(val, 0, v, types.Int64)
+			b.StoreImm(val, 8, 1, asm.DWord)
+		})
+		b.ReleaseValue(v)
 	}
 }
 

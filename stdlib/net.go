@@ -43,8 +43,8 @@ func init() {
 		Emit: func(b *emit.Builder, u *emit.Use) emit.Value {
 			addrExpr := u.Args[len(u.Args)-1]
 			at := b.Type(addrExpr)
+			slot := b.ResultSlot(inetSize)
 			v := b.Eval(addrExpr)
-			slot := b.AllocSlot(inetSize)
 			b.Zero(slot, 0, inetSize)
 			if at.IsInt() {
 				b.ToReg(asm.R1, v)

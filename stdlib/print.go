@@ -199,7 +199,7 @@ func formatEmit(b *emit.Builder, u *emit.Use) emit.Value {
 	rec := b.NewRecord(o)
 	for i, a := range u.Args[1:] {
 		f := o.Args.Fields[i]
-		b.StoreValue(rec, 8+f.Offset, b.Eval(a), f.Type)
+		b.EvalTo(a, rec, 8+f.Offset, f.Type)
 	}
 	b.OutputRecord(o, rec)
 	return emit.NoValue
@@ -298,7 +298,7 @@ func printEmit(b *emit.Builder, u *emit.Use) emit.Value {
 	t := b.Type(u.Args[0])
 	o := b.Module.AddOutput(&emit.Output{Builtin: "print", Args: types.TupleOf(t), Pos: u.Node.Span()})
 	rec := b.NewRecord(o)
-	b.StoreValue(rec, 8, b.Eval(u.Args[0]), o.Args.Fields[0].Type)
+	b.EvalTo(u.Args[0], rec, 8, o.Args.Fields[0].Type)
 	b.OutputRecord(o, rec)
 	return emit.NoValue
 }

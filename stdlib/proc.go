@@ -28,7 +28,7 @@ func init() {
 		Name:  "comm",
 		Check: func(u *check.Use) *types.Type { return types.Comm },
 		Emit: func(b *emit.Builder, u *emit.Use) emit.Value {
-			slot := b.AllocSlot(16)
+			slot := b.ResultSlot(16)
 			b.AddrOf(asm.R1, slot)
 			b.Emit(asm.Mov.Imm(asm.R2, 16), asm.FnGetCurrentComm.Call())
 			return emit.MemValue(slot, types.Comm)

@@ -123,6 +123,7 @@ func strEmit(b *emit.Builder, u *emit.Use) emit.Value {
 	if at.IsString() {
 		return b.Eval(u.Args[0])
 	}
+	dst := b.ResultSlot(t.Size())
 	ptr := b.Hold(b.Eval(u.Args[0]))
 	var n emit.Value
 	if len(u.Args) == 2 {
@@ -130,7 +131,6 @@ func strEmit(b *emit.Builder, u *emit.Use) emit.Value {
 			n = b.Hold(b.Eval(u.Args[1]))
 		}
 	}
-	dst := b.AllocSlot(t.Size())
 	b.Zero(dst, 0, t.Size())
 	// R2 = the read size: the slot, or n+1 when a run-time length is
 	// smaller, as bpftrace reads at most n characters.

@@ -33,7 +33,7 @@ func init() {
 		},
 		Emit: func(b *emit.Builder, u *emit.Use) emit.Value {
 			t := b.Type(u.Node)
-			slot := b.AllocSlot(8)
+			slot := b.ResultSlot(8)
 			b.StoreValue(slot, 0, b.Eval(u.Args[1]), types.Uint64)
 			return emit.MemValue(slot, t)
 		},

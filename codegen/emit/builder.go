@@ -65,6 +65,10 @@ type Builder struct {
 	subs     map[string]bool
 	subOrder []string
 
+	// hint is where the expression being compiled should put its value,
+	// if it produces one in memory (see EvalTo).
+	hint *Slot
+
 	heap    bool
 	heapOff int
 	frame   int
@@ -248,6 +252,34 @@ func (b *Builder) AllocSlot(size int) Slot {
 // sign-extended to 64 bits).
 func StoreImmInsn(dst asm.Register, off int16, v int64, size asm.Size) asm.Instruction {
 	return asm.Instruction{OpCode: asm.StoreImmOp(size), Dst: dst, Offset: off, Constant: v}
+}
+
+// ResultSlot returns the slot an expression producing a value of size
+// bytes in memory should fill: the destination EvalTo asked for, when the
+// size matches, else a new slot. Emitters call it before compiling their
+// operands, so that an operand cannot take the destination first.
+func (b *Builder) ResultSlot(size int) Slot {
+	if h := b.hint; h != nil && h.Size == size {
+		b.hint = nil
+		return *h
+	}
+	return b.AllocSlot(size)
+}
+
+// EvalTo compiles e and stores its value, of type t, at dst+off. Values
+// produced in memory are built there directly when their emitter uses
+// ResultSlot, saving a copy. dst must not be memory that e reads.
+func (b *Builder) EvalTo(e ast.Expr, dst Slot, off int, t *types.Type) {
+	target := dst.At(off, t.Size())
+	if !t.IsScalar() {
+		b.hint = &target
+	}
+	v := b.Eval(e)
+	b.hint = nil
+	if v.Where == InMem && v.Slot.Off == target.Off && v.Slot.heap == target.heap && v.Slot.Size == target.Size {
+		return
+	}
+	b.StoreValue(dst, off, v, t)
 }
 
 // AddrOf sets r to the address of s.

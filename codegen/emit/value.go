@@ -123,12 +123,18 @@ func (b *Builder) Writable(v Value) Value {
 // StoreValue writes scalar or memory value v into dst+off, sized for type
 // t (8 bytes for scalars; t's size for memory, zero-padded).
 func (b *Builder) StoreValue(dst Slot, off int, v Value, t *types.Type) {
+	b.StoreValueKeep(dst, off, v, t)
+	b.ReleaseValue(v)
+}
+
+// StoreValueKeep is StoreValue for a value used again afterwards: it does
+// not release the value's register.
+func (b *Builder) StoreValueKeep(dst Slot, off int, v Value, t *types.Type) {
 	switch v.Where {
 	case Imm:
 		b.StoreImm(dst, off, v.Imm, asm.DWord)
 	case InReg:
 		b.Store(dst, off, v.Reg, asm.DWord)
-		b.ReleaseValue(v)
 	case Spilled:
 		b.Load(asm.R0, v.Slot, 0, asm.DWord)
 		b.Store(dst, off, asm.R0, asm.DWord)
@@ -176,21 +182,24 @@ type AggUse struct {
 }
 
 // StringConst materialises s as a string value of size bytes, NUL-padded,
-// writing four bytes per instruction.
+// with the widest aligned stores of up to four bytes (the stack only
+// takes aligned accesses).
 func (b *Builder) StringConst(s string, size int) Value {
 	t := types.StringOf(size)
-	slot := b.AllocSlot(size)
-	buf := make([]byte, (size+3)&^3)
+	slot := b.ResultSlot(size)
+	buf := make([]byte, size)
 	copy(buf, s)
-	for off := 0; off < size; off += 4 {
-		if size-off >= 4 {
-			v := int32(uint32(buf[off]) | uint32(buf[off+1])<<8 | uint32(buf[off+2])<<16 | uint32(buf[off+3])<<24)
-			b.StoreImm(slot, off, int64(v), asm.Word)
-			continue
+	for off := 0; off < size; {
+		sz, w := widest(slot.Off+off, size-off)
+		if w > 4 {
+			sz, w = asm.Word, 4
 		}
-		for i := off; i < size; i++ {
-			b.StoreImm(slot, i, int64(buf[i]), asm.Byte)
+		var v int64
+		for i := w - 1; i >= 0; i-- {
+			v = v<<8 | int64(buf[off+i])
 		}
+		b.Emit(StoreImmInsn(slot.Base(), int16(slot.Off+off), int64(int32(uint32(v))), sz))
+		off += w
 	}
 	return MemValue(slot, t)
 }
