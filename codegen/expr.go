@@ -548,8 +548,17 @@ func (g *gen) index(e *ast.Index, t *types.Type) emit.Value {
 			return g.ctxArrayElem(f, int(c.Int), t)
 		}
 		v := g.eval(e.X)
-		elem := v.Slot.At(int(c.Int)*xt.Elem.Size(), xt.Elem.Size())
-		return g.loadScalar(elem, t)
+		es := xt.Elem.ElemSize()
+		elem := v.Slot.At(int(c.Int)*es, es)
+		r, ok := b.AllocReg()
+		if !ok {
+			r = asm.R0
+		}
+		b.Load(r, elem, 0, sizeOf(es))
+		if xt.Elem.IsInt() && xt.Elem.Signed && es < 8 {
+			truncate(b, r, xt.Elem)
+		}
+		return b.Hold(emit.RegValue(r, t))
 	case types.Pointer:
 		ptr := g.evalHeld(e.X)
 		idx := g.eval(e.Index)
@@ -566,9 +575,17 @@ func (g *gen) index(e *ast.Index, t *types.Type) emit.Value {
 	return emit.ImmValue(0, t)
 }
 
-func elemSize(t *types.Type) int {
-	if t.IsInt() {
-		return t.Bits / 8
+func elemSize(t *types.Type) int { return t.ElemSize() }
+
+// sizeOf is the load/store size of n bytes (1, 2, 4 or 8).
+func sizeOf(n int) asm.Size {
+	switch n {
+	case 1:
+		return asm.Byte
+	case 2:
+		return asm.Half
+	case 4:
+		return asm.Word
 	}
-	return t.Size()
+	return asm.DWord
 }

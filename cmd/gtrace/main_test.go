@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"strconv"
@@ -272,5 +273,35 @@ func TestPidFilter(t *testing.T) {
 	want := fmt.Sprintf("Attaching 1 probe...\n\n\n@[1]: %d\n", n)
 	if code != 0 || out != want {
 		t.Errorf("exit %d\nout: %q\nwant: %q\nstderr: %s", code, out, want, errOut)
+	}
+}
+
+// TestSockStateNtop traces a loopback TCP connection on
+// sock:inet_sock_set_state and prints addresses with ntop() on the
+// tracepoint's byte-array fields.
+func TestSockStateNtop(t *testing.T) {
+	requireRoot(t)
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	go func() {
+		time.Sleep(400 * time.Millisecond)
+		c, err := net.Dial("tcp4", ln.Addr().String())
+		if err == nil {
+			a, _ := ln.Accept()
+			c.Close()
+			if a != nil {
+				a.Close()
+			}
+		}
+	}()
+	prog := fmt.Sprintf(`tracepoint:sock:inet_sock_set_state /args->dport == %d && args->newstate == 2/ { printf("%%s -> %%s:%%d %%d\n", ntop(args->saddr), ntop(args->daddr), args->dport, args->saddr[0]); } interval:ms:1200 { exit(); }`, port)
+	out, errOut, code := gtrace("-e", prog)
+	want := fmt.Sprintf("127.0.0.1 -> 127.0.0.1:%d 127\n", port)
+	if code != 0 || !strings.Contains(out, want) {
+		t.Errorf("exit %d\nout: %q\nwant a line %q\nstderr: %s", code, out, want, errOut)
 	}
 }

@@ -199,9 +199,19 @@ func (t *Type) Size() int {
 		}
 		return alignUp(n, t.Align())
 	case Array:
-		return t.Len * t.Elem.Size()
+		return t.Len * t.Elem.ElemSize()
 	}
 	return 0
+}
+
+// ElemSize is the size of t as an array element: arrays are packed as in
+// C, so an integer takes its own width there, not the 8 bytes of a
+// canonical value.
+func (t *Type) ElemSize() int {
+	if t.Kind == Int {
+		return t.Bits / 8
+	}
+	return t.Size()
 }
 
 // Align is the alignment of a value of type t in memory.
@@ -220,6 +230,9 @@ func (t *Type) Align() int {
 	case Opaque:
 		return 8
 	case Array:
+		if t.Elem.Kind == Int {
+			return t.Elem.Bits / 8
+		}
 		return t.Elem.Align()
 	}
 	return 1
