@@ -74,7 +74,6 @@ type Builder struct {
 	frame   int
 	high    int
 	err     error
-	errSpan diag.Span
 }
 
 // NewBuilder starts a program for instance in. In heap mode memory slots

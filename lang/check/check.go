@@ -418,6 +418,3 @@ func keyTypes(key *types.Type, arity int) []*types.Type {
 	}
 	return []*types.Type{key}
 }
-
-// errorOnce is a helper for messages that name a value.
-func quote(s string) string { return fmt.Sprintf("'%s'", s) }

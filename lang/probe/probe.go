@@ -150,6 +150,7 @@ func (s Spec) HasWildcard() bool {
 func Parse(provider string, fields []string) (Spec, error) {
 	kind, ok := Lookup(provider)
 	if !ok {
+		//lint:ignore ST1005 bpftrace's wording
 		return Spec{}, fmt.Errorf("Invalid provider: '%s'", provider)
 	}
 	s := Spec{Kind: kind}
