@@ -6,7 +6,6 @@ package check
 
 import (
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"strconv"
