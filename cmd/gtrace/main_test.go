@@ -305,3 +305,23 @@ func TestSockStateNtop(t *testing.T) {
 		t.Errorf("exit %d\nout: %q\nwant a line %q\nstderr: %s", code, out, want, errOut)
 	}
 }
+
+// TestMapFullWarning fills a map past BPFTRACE_MAP_KEYS_MAX: the loss is
+// reported on stderr once per map, never silent (bpftrace issue #2809).
+func TestMapFullWarning(t *testing.T) {
+	requireRoot(t)
+	t.Setenv("BPFTRACE_MAP_KEYS_MAX", "4")
+	out, errOut, code := gtrace("-e", `BEGIN { $i = 0; while ($i < 10) { @m[$i] = $i; @c[$i] = count(); $i++; } exit(); }`)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, m := range []string{"@m", "@c"} {
+		want := "WARNING: map " + m + " is full"
+		if strings.Count(errOut, want) != 1 {
+			t.Errorf("stderr should warn once about %s:\n%s", m, errOut)
+		}
+	}
+	if n := strings.Count(out, "@m["); n != 4 {
+		t.Errorf("@m kept %d keys, want 4:\n%s", n, out)
+	}
+}
