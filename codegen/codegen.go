@@ -61,16 +61,19 @@ func Compile(prog *check.Program, opts Options) (*Artifact, error) {
 		Maps:    mod.Maps,
 		Checked: prog,
 	}
-	heapOff := 0
+	// Heap-mode programs share one region of the per-CPU scratch map:
+	// tracing programs never interrupt each other on a CPU (the kernel's
+	// bpf_prog_active guard), so they cannot clobber each other's memory.
+	heapSize := 0
 	n := 0
 	for _, p := range prog.Probes {
 		for _, in := range p.Instances {
-			insns, heap, high, err := compileInstance(mod, in, heapOff)
+			insns, heap, high, err := compileInstance(mod, in)
 			if err != nil {
 				return nil, err
 			}
-			if heap {
-				heapOff += high
+			if heap && high > heapSize {
+				heapSize = high
 			}
 			name := progName(in.Kind, n)
 			n++
@@ -83,7 +86,7 @@ func Compile(prog *check.Program, opts Options) (*Artifact, error) {
 			art.Programs = append(art.Programs, &Program{Name: name, Kind: in.Kind, Attach: in.Attach, Instance: in, Heap: heap})
 		}
 	}
-	mod.HeapSize = heapOff
+	mod.HeapSize = heapSize
 	addMaps(art.Spec, mod)
 	art.Outputs = mod.Outputs
 	return art, nil
@@ -91,9 +94,9 @@ func Compile(prog *check.Program, opts Options) (*Artifact, error) {
 
 // compileInstance compiles one program, first on the stack and, when its
 // frame does not fit, again with its memory in the scratch map.
-func compileInstance(mod *emit.Module, in *check.Instance, heapOff int) (asm.Instructions, bool, int, error) {
+func compileInstance(mod *emit.Module, in *check.Instance) (asm.Instructions, bool, int, error) {
 	nOutputs := len(mod.Outputs)
-	insns, high, err := compileWith(mod, in, false, 0)
+	insns, high, err := compileWith(mod, in, false)
 	if errors.Is(err, emit.ErrFrameTooBig) {
 		// Drop the outputs the first attempt registered.
 		mod.Outputs = mod.Outputs[:nOutputs]
@@ -102,14 +105,14 @@ func compileInstance(mod *emit.Module, in *check.Instance, heapOff int) (asm.Ins
 				d.FullOutput = nil
 			}
 		}
-		insns, high, err = compileWith(mod, in, true, heapOff)
+		insns, high, err = compileWith(mod, in, true)
 		return insns, true, high, err
 	}
 	return insns, false, high, err
 }
 
-func compileWith(mod *emit.Module, in *check.Instance, heap bool, heapOff int) (asm.Instructions, int, error) {
-	g := newGen(mod, in, heap, heapOff)
+func compileWith(mod *emit.Module, in *check.Instance, heap bool) (asm.Instructions, int, error) {
+	g := newGen(mod, in, heap)
 	g.program()
 	insns, err := g.b.Finish()
 	if err != nil {

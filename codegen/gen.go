@@ -28,8 +28,8 @@ type gen struct {
 
 type loop struct{ brk, cont string }
 
-func newGen(mod *emit.Module, in *check.Instance, heap bool, heapOff int) *gen {
-	g := &gen{b: emit.NewBuilder(mod, in, heap, heapOff), in: in, mod: mod, vars: map[string]emit.Slot{}}
+func newGen(mod *emit.Module, in *check.Instance, heap bool) *gen {
+	g := &gen{b: emit.NewBuilder(mod, in, heap), in: in, mod: mod, vars: map[string]emit.Slot{}}
 	g.b.Eval = g.eval
 	g.b.MapKey = g.mapKey
 	return g

@@ -341,6 +341,12 @@ func (s *Session) loop() {
 			return
 		}
 		s.handle(rec.RawSample)
+		if s.stopReason.Load() != running {
+			// Stop now even if events keep coming: finish detaches the
+			// probes first, then drains what is left, so nothing is lost
+			// and the drain ends.
+			return
+		}
 		if s.rd.AvailableBytes() == 0 {
 			s.out.Flush()
 		}

@@ -15,8 +15,12 @@ import (
 // String builtins: str() reads a NUL-terminated string from kernel or
 // user memory; join() reads an argv-style array of strings.
 
-// joinMax is how many argv entries join() reads, as in bpftrace.
-const joinMax = 16
+// joinMax is how many argv entries join() reads, and joinArgSize the
+// bytes kept of each, as in bpftrace.
+const (
+	joinMax     = 16
+	joinArgSize = 1024
+)
 
 func init() {
 	addFunc(&Builtin{Name: "str", Check: strCheck, Emit: strEmit})
@@ -171,7 +175,7 @@ func joinEmit(b *emit.Builder, u *emit.Use) emit.Value {
 		c, _ := b.Const(u.Args[1])
 		sep = c.Str
 	}
-	strLen := b.Module.Prog.StrLen
+	strLen := joinArgSize
 	elems := make([]*types.Type, joinMax)
 	for i := range elems {
 		elems[i] = types.StringOf(strLen)
@@ -180,7 +184,6 @@ func joinEmit(b *emit.Builder, u *emit.Use) emit.Value {
 	space := b.Type(u.Args[0]).Space
 	argv := b.Hold(b.Eval(u.Args[0]))
 	rec := b.NewRecord(o)
-	b.Zero(rec, 8, joinMax*strLen)
 	done := b.NewLabel("join_done")
 	ptr := b.AllocSlot(8)
 	readPtr := asm.FnProbeReadUser
@@ -188,6 +191,10 @@ func joinEmit(b *emit.Builder, u *emit.Use) emit.Value {
 		readPtr = asm.FnProbeReadKernel
 	}
 	for i := 0; i < joinMax; i++ {
+		// An empty entry ends the list for user space; it is overwritten
+		// when argv[i] exists. (The rest of the record is not cleared: it
+		// is 16 KiB, and user space stops at the first empty entry.)
+		b.StoreImm(rec, 8+i*strLen, 0, asm.Byte)
 		// ptr = argv[i]; stop at the NULL that ends argv.
 		b.ToRegKeep(asm.R3, argv)
 		b.Emit(asm.Add.Imm(asm.R3, int32(8*i)))

@@ -251,8 +251,9 @@ func TestUnprivileged(t *testing.T) {
 	}
 }
 
-// TestPidFilter traces with -p: only the given process's openat calls
-// count, and gtrace ends when that process exits.
+// TestPidFilter traces with -p while two processes open the same marker
+// path: only the given process's calls count, and gtrace ends when that
+// process exits.
 func TestPidFilter(t *testing.T) {
 	requireRoot(t)
 	self, err := os.Executable()
@@ -260,15 +261,20 @@ func TestPidFilter(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 5
-	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), "GTRACE_TEST_OPENAT="+strconv.Itoa(n), "GTRACE_TEST_DELAY=700ms")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	start := func() *exec.Cmd {
+		cmd := exec.Command(self)
+		cmd.Env = append(os.Environ(), "GTRACE_TEST_OPENAT="+strconv.Itoa(n), "GTRACE_TEST_DELAY=700ms")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd
 	}
+	traced, other := start(), start()
+	defer other.Wait()
 	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	out, errOut, code := gtrace("-p", strconv.Itoa(cmd.Process.Pid), "-e",
-		`tracepoint:syscalls:sys_enter_openat { @[pid == `+strconv.Itoa(cmd.Process.Pid)+`] = count(); }`)
+	go func() { traced.Wait(); close(done) }()
+	out, errOut, code := gtrace("-p", strconv.Itoa(traced.Process.Pid), "-e",
+		`tracepoint:syscalls:sys_enter_openat /str(args->filename) == "/nonexistent/gtrace-openat-marker"/ { @[pid == `+strconv.Itoa(traced.Process.Pid)+`] = count(); }`)
 	<-done
 	want := fmt.Sprintf("Attaching 1 probe...\n\n\n@[1]: %d\n", n)
 	if code != 0 || out != want {

@@ -69,19 +69,16 @@ type Builder struct {
 	// if it produces one in memory (see EvalTo).
 	hint *Slot
 
-	heap    bool
-	heapOff int
-	frame   int
-	high    int
-	err     error
+	heap  bool
+	frame int
+	high  int
+	err   error
 }
 
 // NewBuilder starts a program for instance in. In heap mode memory slots
 // live in a per-CPU scratch map instead of on the stack.
-//
-// heapOff is where this program's region of the scratch map starts.
-func NewBuilder(m *Module, in *check.Instance, heap bool, heapOff int) *Builder {
-	b := &Builder{Module: m, In: in, heap: heap, heapOff: heapOff, aliases: map[string]string{}, used: map[asm.Register]bool{}, subs: map[string]bool{}}
+func NewBuilder(m *Module, in *check.Instance, heap bool) *Builder {
+	b := &Builder{Module: m, In: in, heap: heap, aliases: map[string]string{}, used: map[asm.Register]bool{}, subs: map[string]bool{}}
 	b.free = []asm.Register{asm.R7, asm.R8}
 	if !heap {
 		b.free = append(b.free, asm.R9)
@@ -241,7 +238,7 @@ func (b *Builder) AllocSlot(size int) Slot {
 		b.high = b.frame
 	}
 	if b.heap {
-		return Slot{Off: b.heapOff + b.frame - rounded, Size: size, heap: true}
+		return Slot{Off: b.frame - rounded, Size: size, heap: true}
 	}
 	return Slot{Off: -b.frame, Size: size}
 }

@@ -273,7 +273,7 @@ func (c *checker) expandTracepoint(spec probe.Spec, ap *ast.AttachPoint) []probe
 			if errors.Is(err, ErrNotFound) {
 				c.errorf(ap.Pos, "tracepoint not found: %s:%s", spec.Target, spec.Func)
 			} else {
-				c.errorf(ap.Pos, "tracepoint %s:%s: %v", spec.Target, spec.Func, err)
+				c.errorf(ap.Pos, "%v", err)
 			}
 			return nil
 		}
