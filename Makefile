@@ -26,7 +26,10 @@ unit:
 conformance: build
 	$(GO) run ./conformance -bin $(BIN) -suite conformance/cases
 
+# The differential lane also runs every case with the system bpftrace,
+# installing Debian's package when it is absent.
 conformance-diff: build
+	@command -v bpftrace >/dev/null || (apt-get update -qq && apt-get install -y -qq bpftrace)
 	$(GO) run ./conformance -bin $(BIN) -suite conformance/cases -diff
 
 bench: build
