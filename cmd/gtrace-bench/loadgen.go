@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // loadgenSource is the load generator, built into a scratch module so the
@@ -23,13 +22,13 @@ var loadgenSource []byte
 func buildLoadgen(dir string) (string, error) {
 	src := filepath.Join(dir, "loadgen-src")
 	if err := os.MkdirAll(src, 0o755); err != nil {
-		return "", err
+		return "", fmt.Errorf("writing the load generator: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(src, "go.mod"), []byte("module loadgen\n\ngo 1.22\n"), 0o644); err != nil {
-		return "", err
+		return "", fmt.Errorf("writing the load generator: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(src, "main.go"), loadgenSource, 0o644); err != nil {
-		return "", err
+		return "", fmt.Errorf("writing the load generator: %w", err)
 	}
 	goBin, err := exec.LookPath("go")
 	if err != nil {
@@ -48,16 +47,16 @@ func buildLoadgen(dir string) (string, error) {
 
 // loadProc is a running load generator that waits for the go-ahead.
 type loadProc struct {
-	cmd   *exec.Cmd
-	in    io.WriteCloser
-	out   *bufio.Reader
-	pid   int
-	start time.Time
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+	pid int
 }
 
 // startLoad starts loadgen with args and reads its "pid P" line.
 func startLoad(bin string, args ...string) (*loadProc, error) {
 	cmd := exec.Command(bin, args...)
+	cmd.SysProcAttr = orphanSignal()
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -71,25 +70,11 @@ func startLoad(bin string, args ...string) (*loadProc, error) {
 		return nil, fmt.Errorf("starting the load generator: %w", err)
 	}
 	p := &loadProc{cmd: cmd, in: in, out: bufio.NewReader(stdout), pid: cmd.Process.Pid}
-	if _, err := p.field("pid"); err != nil {
+	if _, err := p.fields("pid"); err != nil {
 		p.abort()
 		return nil, err
 	}
 	return p, nil
-}
-
-// field reads the next output line, which must be "name value", and
-// returns the value.
-func (p *loadProc) field(name string) (float64, error) {
-	line, err := p.out.ReadString('\n')
-	if err != nil {
-		return 0, fmt.Errorf("load generator: reading %q: %w", name, err)
-	}
-	f := strings.Fields(line)
-	if len(f) < 2 || f[0] != name {
-		return 0, fmt.Errorf("load generator: got %q, want %q", strings.TrimSpace(line), name)
-	}
-	return strconv.ParseFloat(f[1], 64)
 }
 
 // fields reads "k1 v1 k2 v2 ..." and returns the values.
@@ -116,7 +101,6 @@ func (p *loadProc) fields(names ...string) ([]float64, error) {
 
 // begin releases the load.
 func (p *loadProc) begin() error {
-	p.start = time.Now()
 	_, err := io.WriteString(p.in, "go\n")
 	return err
 }

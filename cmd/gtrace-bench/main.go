@@ -7,12 +7,17 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -28,12 +33,14 @@ type bench struct {
 	loadgen string
 	tmp     string
 	rep     *report
+	// stops and resends count SIGINT stops and re-sent signals per tracer.
+	stops, resends map[string]int
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	o, err := parseOptions(args, stderr)
 	if err != nil {
-		if err.Error() != "flag: help requested" {
+		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintf(stderr, "gtrace-bench: %v\n", err)
 		}
 		return 2
@@ -48,6 +55,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer cleanup()
+	// On SIGINT or SIGTERM remove the scratch directory; the children get
+	// SIGTERM from the kernel when this process dies (see orphanSignal).
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		cleanup()
+		fmt.Fprintf(stderr, "gtrace-bench: interrupted by %v\n", sig)
+		os.Exit(130)
+	}()
 	started := time.Now()
 	fmt.Fprintln(stdout, "## Machine")
 	fmt.Fprintln(stdout)
@@ -55,17 +72,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "- %s\n", l)
 	}
 	b.runSections()
-	fmt.Fprintf(stdout, "- load average after: %s\n", loadAvg())
+	fmt.Fprintf(stdout, "- load average after: %s; CPU busy after: %s\n", loadAvg(), cpuBusy())
 	fmt.Fprintf(stdout, "- benchmark wall time: %s\n", time.Since(started).Round(time.Second))
 	fmt.Fprintln(stdout)
 	fmt.Fprintln(stdout, "## Results")
 	fmt.Fprintln(stdout)
 	b.rep.render(stdout)
-	fmt.Fprintln(stdout)
-	fmt.Fprintln(stdout, "## Scripts (e, f)")
-	fmt.Fprintln(stdout)
-	for i, s := range progScripts {
-		fmt.Fprintf(stdout, "%d. %s: `%s`\n", i+1, s.name, s.script)
+	if o.only["e"] || o.only["f"] {
+		fmt.Fprintln(stdout)
+		fmt.Fprintln(stdout, "## Scripts (e, f)")
+		fmt.Fprintln(stdout)
+		for i, s := range progScripts {
+			fmt.Fprintf(stdout, "%d. %s: `%s`\n", i+1, s.name, s.script)
+		}
 	}
 	if len(b.rep.failures) > 0 {
 		return 1
@@ -83,7 +102,7 @@ func newBench(o options, log io.Writer) (*bench, func(), error) {
 	if _, err := os.Stat(gbin); err != nil {
 		return nil, nil, fmt.Errorf("gtrace binary: %w (run `make build` first)", err)
 	}
-	b := &bench{o: o, log: log, rep: &report{}}
+	b := &bench{o: o, log: log, rep: &report{}, stops: map[string]int{}, resends: map[string]int{}}
 	b.tracers = []tracer{{name: "gtrace", path: gbin}}
 	if o.bpftrace != "" {
 		if p, err := exec.LookPath(o.bpftrace); err != nil {
@@ -135,6 +154,11 @@ func (b *bench) runSections() {
 	if only["g"] {
 		b.throughput()
 	}
+	for _, t := range b.tracers {
+		if n := b.resends[t.name]; n > 0 {
+			b.rep.notes = append(b.rep.notes, fmt.Sprintf("%s ignored %d SIGINTs in %d stops and exited on a signal re-sent %v later; bpftrace 0.17 can miss a SIGINT that arrives just before it blocks in epoll_wait. The wait is in no figure.", t.name, n, b.stops[t.name], stopGrace))
+		}
+	}
 }
 
 // series collects the samples of one tracer for one measurement; the first
@@ -175,9 +199,6 @@ func (p *pair) row(id, name, unit string, g goal) row {
 // add appends a row unless its section was not selected.
 func (b *bench) add(r row) {
 	if b.o.only[r.id[:1]] {
-		if !b.rep.withB {
-			r.b = cell{}
-		}
 		b.rep.add(r)
 	}
 }
@@ -194,13 +215,13 @@ func (b *bench) machine() []string {
 	if b.rep.withB {
 		lines = append(lines, "bpftrace: "+commandLine(b.tracers[1].path, "--version"))
 	}
-	settings := fmt.Sprintf("settings: -reps %d -prog-reps %d -probes %d -calls %d -load %v -rate-dur %v -max-rate %d -rate-steps %d",
-		b.o.reps, b.o.progReps, b.o.probes, b.o.calls, b.o.load, b.o.rateDur, b.o.maxRate, b.o.rateSteps)
+	settings := fmt.Sprintf("settings: -reps %d -prog-reps %d -probes %d -calls %d -load %v -rate-dur %v -max-rate %d -rate-steps %d -rate-refine %d",
+		b.o.reps, b.o.progReps, b.o.probes, b.o.calls, b.o.load, b.o.rateDur, b.o.maxRate, b.o.rateSteps, b.o.refine)
 	if b.o.quick {
 		settings += " (-quick)"
 	}
 	lines = append(lines, settings)
-	lines = append(lines, "load average before: "+loadAvg())
+	lines = append(lines, fmt.Sprintf("load average before: %s; CPU busy before: %s", loadAvg(), cpuBusy()))
 	return lines
 }
 
@@ -241,6 +262,35 @@ func memTotal() string {
 		}
 	}
 	return "unknown"
+}
+
+// cpuBusy samples /proc/stat for a second and returns the share of CPU
+// time not idle, which shows what other users of a shared machine take.
+func cpuBusy() string {
+	sample := func() (busy, total uint64, ok bool) {
+		f := strings.Fields(strings.SplitN(readTrim("/proc/stat"), "\n", 2)[0])
+		if len(f) < 5 || f[0] != "cpu" {
+			return 0, 0, false
+		}
+		for i, v := range f[1:] {
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil {
+				return 0, 0, false
+			}
+			total += n
+			if i != 3 && i != 4 { // idle and iowait
+				busy += n
+			}
+		}
+		return busy, total, true
+	}
+	b0, t0, ok0 := sample()
+	time.Sleep(time.Second)
+	b1, t1, ok1 := sample()
+	if !ok0 || !ok1 || t1 == t0 {
+		return "unknown"
+	}
+	return fmt.Sprintf("%.0f%% of all CPUs (1 s sample of /proc/stat)", 100*float64(b1-b0)/float64(t1-t0))
 }
 
 func loadAvg() string {

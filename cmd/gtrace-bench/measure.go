@@ -18,6 +18,15 @@ import (
 // firstTimeout bounds the wait for the first event line in (a).
 const firstTimeout = 30 * time.Second
 
+// stop ends a session with SIGINT and counts the signals the tracer
+// ignored, which the report mentions.
+func (b *bench) stop(s *session) (*os.ProcessState, error) {
+	st, err := s.stop()
+	b.stops[s.name]++
+	b.resends[s.name] += s.resends
+	return st, err
+}
+
 // attach starts a tracer and waits until its probes are attached.
 func attach(t tracer, sc script) (*session, error) {
 	sc.notify = true
@@ -41,13 +50,16 @@ func (b *bench) startup() {
 	var wall, wallRSS, first, firstRSS pair
 	// The helper calls getppid every 100 µs for the whole section.
 	helper := exec.Command(b.loadgen, "loop")
+	helper.SysProcAttr = orphanSignal()
 	stop, err := helper.StdinPipe()
 	if err == nil {
 		err = helper.Start()
 	}
 	if err != nil {
+		err = fmt.Errorf("starting the getppid loop: %w", err)
 		for i := range b.tracers {
-			first[i].add(0, fmt.Errorf("starting the getppid loop: %w", err))
+			first[i].add(0, err)
+			firstRSS[i].add(0, err)
 		}
 	} else {
 		defer func() {
@@ -68,7 +80,7 @@ func (b *bench) startup() {
 				b.vlogf("a %s rep %d: BEGIN exit %v, %.1f MiB, err %v", t.name, rep, d, rss/mib, err)
 			}
 			if !first[i].failed() {
-				d, rss, err := firstEvent(t, firstScript)
+				d, rss, err := b.firstEvent(t, firstScript)
 				first[i].add(ms(d), err)
 				firstRSS[i].add(rss/mib, err)
 				b.vlogf("a %s rep %d: first printf %v, %.1f MiB, err %v", t.name, rep, d, rss/mib, err)
@@ -95,7 +107,7 @@ func beginExit(t tracer) (time.Duration, float64, error) {
 }
 
 // firstEvent times sc from fork to the arrival of its first event line.
-func firstEvent(t tracer, sc script) (time.Duration, float64, error) {
+func (b *bench) firstEvent(t tracer, sc script) (time.Duration, float64, error) {
 	s, err := startTracer(t, sc)
 	if err != nil {
 		return 0, 0, err
@@ -104,7 +116,7 @@ func firstEvent(t tracer, sc script) (time.Duration, float64, error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	st, err := s.stop()
+	st, err := b.stop(s)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -120,6 +132,7 @@ func (b *bench) compile() {
 		for i, t := range b.tracers {
 			if err != nil {
 				wall[i].add(0, err)
+				rss[i].add(0, err)
 				continue
 			}
 			if wall[i].failed() {
@@ -147,6 +160,7 @@ func (b *bench) compileOnce(t tracer, path string) (time.Duration, float64, erro
 		limit := strconv.Itoa(b.o.probes + 16)
 		cmd.Env = append(os.Environ(), "BPFTRACE_MAX_PROBES="+limit, "BPFTRACE_MAX_BPF_PROGS="+limit)
 	}
+	cmd.SysProcAttr = orphanSignal()
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	d := time.Since(start)
@@ -207,63 +221,57 @@ var perEventScripts = []struct{ name, text string }{
 	{"per-event cost, `@[comm] = count(); @h = hist(nsecs & 0xffff)`", `tracepoint:syscalls:sys_enter_getppid { @[comm] = count(); @h = hist(nsecs & 0xffff); }`},
 }
 
-// perEvent measures (d): the cost a traced getppid adds over an untraced one.
+// perEvent measures (d): the cost a traced getppid adds over an untraced
+// one. Each traced run is paired with an untraced run just before it, so
+// slow phases of a shared machine hit both sides of a difference.
 func (b *bench) perEvent() {
 	b.logf("d: per-event cost, %d getppid calls, %d repetitions", b.o.calls, b.o.reps)
 	args := []string{"calls", strconv.Itoa(b.o.calls)}
 	var untraced series
-	traced := make([]pair, len(perEventScripts))
+	diffs := make([]pair, len(perEventScripts))
 	for rep := range b.o.reps {
-		vals, _, err := runLoad(b.loadgen, args, nil, "ns/call")
-		if err == nil {
-			untraced.add(vals[0], nil)
-			b.vlogf("d untraced rep %d: %.1f ns/call", rep, vals[0])
-		} else {
-			untraced.add(0, err)
-		}
 		for k, sc := range perEventScripts {
 			for i, t := range b.tracers {
-				if traced[k][i].failed() {
+				if diffs[k][i].failed() {
 					continue
 				}
-				v, err := b.tracedCalls(t, sc.text, args)
-				traced[k][i].add(v, err)
-				b.vlogf("d %s %q rep %d: %.1f ns/call, err %v", t.name, sc.text, rep, v, err)
+				u, err := b.calls(t, "", args)
+				if err != nil {
+					diffs[k][i].add(0, fmt.Errorf("untraced run: %w", err))
+					continue
+				}
+				untraced.add(u, nil)
+				v, err := b.calls(t, sc.text, args)
+				diffs[k][i].add(v-u, err)
+				b.vlogf("d %s %q rep %d: %.1f CPU ns/call, untraced %.1f, err %v", t.name, sc.text, rep, v, u, err)
 			}
 		}
 	}
-	base := untraced.cell()
 	for k, sc := range perEventScripts {
-		r := traced[k].row("d", sc.name, "ns/event", notWorse)
-		for _, c := range []*cell{&r.g, &r.b} {
-			switch {
-			case base.err != "":
-				*c = cell{err: "untraced run: " + base.err}
-			case c.ok:
-				c.v -= base.v
-			}
-		}
-		b.add(r)
+		b.add(diffs[k].row("d", sc.name, "ns/event", notWorse))
 	}
-	if base.ok {
-		b.rep.notes = append(b.rep.notes, fmt.Sprintf("d: an untraced getppid takes %.1f ns (median); the rows show the traced median minus that.", base.v))
+	if u := untraced.cell(); u.ok {
+		b.rep.notes = append(b.rep.notes, fmt.Sprintf("d: CPU time of the calling thread per getppid (CLOCK_THREAD_CPUTIME_ID: the BPF program's run time is charged to it, waiting for a CPU is not), median over the runs of the traced time minus that of an untraced run just before; an untraced getppid takes %.1f ns (median).", u.v))
 	}
 }
 
-// tracedCalls runs the getppid loop under a tracer and returns ns/call.
-func (b *bench) tracedCalls(t tracer, text string, args []string) (float64, error) {
-	vals, s, err := runLoad(b.loadgen, args, func(int) (*session, error) {
-		return attach(t, script{text: text})
-	}, "ns/call")
+// calls runs the getppid loop, under t running text unless text is
+// empty, and returns the loop's CPU time per call.
+func (b *bench) calls(t tracer, text string, args []string) (float64, error) {
+	var traced func(int) (*session, error)
+	if text != "" {
+		traced = func(int) (*session, error) { return attach(t, script{text: text}) }
+	}
+	vals, s, err := runLoad(b.loadgen, args, traced, "ns/call", "cpu-ns/call")
 	if s != nil {
-		if _, serr := s.stop(); err == nil {
+		if _, serr := b.stop(s); err == nil {
 			err = serr
 		}
 	}
 	if err != nil {
 		return 0, err
 	}
-	return vals[0], nil
+	return vals[1], nil
 }
 
 // progScript is one of the typical scripts of (e) and (f).
@@ -343,7 +351,7 @@ func (b *bench) programRun(t tracer, text string, withStats bool) (int, float64,
 		return 0, 0, "", err
 	}
 	fail := func(err error) (int, float64, string, error) {
-		s.stop()
+		b.stop(s)
 		return 0, 0, "", err
 	}
 	progs, err := openProgs(s.cmd.Process.Pid)
@@ -369,7 +377,7 @@ func (b *bench) programRun(t tracer, text string, withStats bool) (int, float64,
 		}
 		perEvent = float64(ns) / float64(cnt)
 	}
-	if _, err := s.stop(); err != nil {
+	if _, err := b.stop(s); err != nil {
 		return 0, 0, "", err
 	}
 	return insns, perEvent, describe(progs), nil
@@ -390,34 +398,81 @@ func (r stepResult) rate() float64  { return float64(r.generated) / r.seconds }
 // throughput measures (g): printf events delivered per second.
 func (b *bench) throughput() {
 	b.logf("g: printf throughput, %d paced steps up to %d/s, %v each, then flat out", b.o.rateSteps, b.o.maxRate, b.o.rateDur)
-	var zeroLoss, flat, lostPct, missingPct pair
+	var zeroLoss, flat, lostPct pair
+	var flatNotes []string
 	for i, t := range b.tracers {
-		best := 0.0
-		for k := b.o.rateSteps - 1; k >= 0; k-- {
-			rate := b.o.maxRate >> k
-			res, err := b.rateStep(t, rate)
-			if err != nil {
-				zeroLoss[i].add(0, err)
-				break
-			}
-			b.vlogf("g %s paced %d/s: generated %d in %.2fs, delivered %d, lost %d", t.name, rate, res.generated, res.seconds, res.delivered, res.lost)
-			if !res.lossless() {
-				break
-			}
-			best = res.rate()
-		}
-		zeroLoss[i].add(best, nil)
+		best, err := b.losslessRate(t)
+		zeroLoss[i].add(best, err)
 		res, err := b.rateStep(t, 0)
 		b.vlogf("g %s flat out: generated %d in %.2fs, delivered %d, lost %d, err %v", t.name, res.generated, res.seconds, res.delivered, res.lost, err)
 		flat[i].add(float64(res.delivered)/res.seconds, err)
 		lostPct[i].add(100*float64(res.lost)/float64(res.generated), err)
-		missingPct[i].add(100*float64(res.generated-res.delivered)/float64(res.generated), err)
+		if err != nil {
+			continue
+		}
+		flatNotes = append(flatNotes, fmt.Sprintf("%s %s calls/s", t.name, formatNum(res.rate())))
+		// Every call the output misses should have been reported lost.
+		if missing := res.generated - res.delivered; missing != res.lost {
+			b.rep.notes = append(b.rep.notes, fmt.Sprintf("g: %s flat out: %d events missing from the output but %d reported lost.", t.name, missing, res.lost))
+		}
 	}
 	b.add(zeroLoss.row("g", "printf throughput with zero loss (highest paced rate)", "events/s", notLower))
 	b.add(flat.row("g", "printf events delivered, load generator flat out", "events/s", notLower))
-	b.add(lostPct.row("g", "lost events reported by the tracer, flat out", "% of calls", noGoal))
-	b.add(missingPct.row("g", "events missing from the output, flat out", "% of calls", noGoal))
-	b.rep.notes = append(b.rep.notes, fmt.Sprintf("g: script `%s`; the load generator calls getppid at paced rates doubling up to %d/s for %v each (a step counts if every call printed a line and no loss was reported), then as fast as it can; the benchmark reads the tracer's stdout through a pipe.", throughputScript, b.o.maxRate, b.o.rateDur))
+	b.add(lostPct.row("g", "events reported lost by the tracer, flat out", "% of calls", noGoal))
+	if len(flatNotes) > 0 {
+		b.rep.notes = append(b.rep.notes, "g: flat out, the load generator reached "+strings.Join(flatNotes, ", ")+" (the tracer's per-event cost slows it down).")
+	}
+	b.rep.notes = append(b.rep.notes, fmt.Sprintf("g: script `%s`; the load generator calls getppid at paced rates doubling up to %d/s for %v each, then %d bisection steps after the first rate with a loss (a step counts if every call printed a line and no loss was reported), then as fast as it can; the benchmark reads the tracer's stdout through a pipe.", throughputScript, b.o.maxRate, b.o.rateDur, b.o.refine))
+}
+
+// losslessRate climbs the ladder of paced rates until one loses events,
+// bisects between the last lossless and the first lossy rate, and returns
+// the achieved rate of the best lossless step (0 if even the lowest lost).
+func (b *bench) losslessRate(t tracer) (float64, error) {
+	best, good, bad := 0.0, 0, 0
+	try := func(rate int) (bool, error) {
+		res, err := b.rateStep(t, rate)
+		if err != nil {
+			return false, err
+		}
+		b.vlogf("g %s paced %d/s: generated %d in %.2fs, delivered %d, lost %d", t.name, rate, res.generated, res.seconds, res.delivered, res.lost)
+		if !res.lossless() {
+			return false, nil
+		}
+		best = max(best, res.rate())
+		return true, nil
+	}
+	for k := b.o.rateSteps - 1; k >= 0; k-- {
+		rate := b.o.maxRate >> k
+		ok, err := try(rate)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			bad = rate
+			break
+		}
+		good = rate
+	}
+	for range b.o.refine {
+		if good == 0 || bad == 0 {
+			break
+		}
+		mid := (good + bad) / 2
+		ok, err := try(mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			good = mid
+		} else {
+			bad = mid
+		}
+	}
+	if good == 0 {
+		b.rep.notes = append(b.rep.notes, fmt.Sprintf("g: %s lost events even at the lowest paced rate, %d/s.", t.name, b.o.maxRate>>(b.o.rateSteps-1)))
+	}
+	return best, nil
 }
 
 // rateStep runs the load generator at rate calls/s (0: flat out) under t.
@@ -434,7 +489,7 @@ func (b *bench) rateStep(t tracer, rate int) (stepResult, error) {
 	}
 	res.generated, res.seconds = int64(vals[0]), vals[1]
 	settle(s, res.generated)
-	if _, err := s.stop(); err != nil {
+	if _, err := b.stop(s); err != nil {
 		return res, err
 	}
 	res.delivered, res.lost = s.events.Load(), s.lost.Load()

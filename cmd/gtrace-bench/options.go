@@ -24,6 +24,7 @@ type options struct {
 	rateDur   time.Duration // duration of each throughput step (g)
 	maxRate   int           // highest paced rate tried before running flat out (g)
 	rateSteps int           // paced rates tried, halving down from maxRate (g)
+	refine    int           // bisection steps after the first lossy rate (g)
 	only      map[string]bool
 	quick     bool
 	verbose   bool
@@ -33,14 +34,14 @@ type options struct {
 var fullDefaults = options{
 	bin: "bin/gtrace", bpftrace: "/usr/bin/bpftrace",
 	reps: 7, progReps: 3, probes: 1000, calls: 1_000_000,
-	load: time.Second, rateDur: time.Second, maxRate: 3_200_000, rateSteps: 8,
+	load: time.Second, rateDur: time.Second, maxRate: 3_200_000, rateSteps: 8, refine: 2,
 }
 
 // quickDefaults replace the defaults of the flags not given explicitly
 // when -quick is set (about 30 seconds).
 var quickDefaults = map[string]string{
 	"reps": "2", "prog-reps": "1", "probes": "200", "calls": "200000",
-	"load": "300ms", "rate-dur": "300ms", "max-rate": "800000", "rate-steps": "3",
+	"load": "300ms", "rate-dur": "300ms", "max-rate": "800000", "rate-steps": "5", "rate-refine": "0",
 }
 
 // parseOptions parses the command line. -quick changes the defaults of the
@@ -63,6 +64,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.rateDur, "rate-dur", o.rateDur, "duration of each throughput step (g)")
 	fs.IntVar(&o.maxRate, "max-rate", o.maxRate, "highest paced printf rate in events/s before the flat-out run (g)")
 	fs.IntVar(&o.rateSteps, "rate-steps", o.rateSteps, "paced printf rates tried, halving down from -max-rate (g)")
+	fs.IntVar(&o.refine, "rate-refine", o.refine, "bisection steps after the first lossy rate (g)")
 	only := fs.String("only", strings.Join(sections, ","), "comma-separated sections to run")
 	fs.BoolVar(&o.quick, "quick", false, "small sizes and few repetitions for a ~30 s smoke run")
 	fs.BoolVar(&o.verbose, "v", false, "print every sample on stderr")
@@ -102,6 +104,9 @@ func (o options) validate() error {
 		if c.v <= 0 {
 			errs = append(errs, fmt.Errorf("-%s must be positive, got %d", c.name, c.v))
 		}
+	}
+	if o.refine < 0 {
+		errs = append(errs, fmt.Errorf("-rate-refine must not be negative, got %d", o.refine))
 	}
 	if o.load <= 0 || o.rateDur <= 0 {
 		errs = append(errs, errors.New("-load and -rate-dur must be positive"))

@@ -23,10 +23,16 @@ type bpfProg struct {
 }
 
 // special reports whether p is a BEGIN or END program, which both tracers
-// run once rather than per event.
+// run once rather than per event: bpftrace names them BEGIN and END,
+// gtrace begin_N and end_N.
 func (p *bpfProg) special() bool {
-	n := strings.ToLower(p.name)
-	return strings.HasPrefix(n, "begin") || strings.HasPrefix(n, "end")
+	switch {
+	case p.name == "BEGIN" || p.name == "END":
+		return true
+	case strings.HasPrefix(p.name, "begin_") || strings.HasPrefix(p.name, "end_"):
+		return true
+	}
+	return false
 }
 
 // progIDs lists the BPF programs a process holds, from the prog_id lines of

@@ -93,7 +93,11 @@ type report struct {
 	withB    bool // bpftrace was measured
 }
 
+// add appends r; without bpftrace its bpftrace cell is dropped.
 func (rep *report) add(r row) {
+	if !rep.withB {
+		r.b = cell{}
+	}
 	for _, c := range []struct {
 		who string
 		c   cell
@@ -167,11 +171,13 @@ func formatCell(c cell) string {
 func formatNum(v float64) string {
 	a := math.Abs(v)
 	switch {
-	case a >= 100 || a == 0:
+	// The bounds sit half a unit below the next magnitude, so 99.96
+	// prints as 100, not 100.0.
+	case a >= 99.95 || v == math.Trunc(v):
 		return groupThousands(fmt.Sprintf("%.0f", v))
-	case a >= 10:
+	case a >= 9.995:
 		return fmt.Sprintf("%.1f", v)
-	case a >= 1:
+	case a >= 0.9995:
 		return fmt.Sprintf("%.2f", v)
 	}
 	return fmt.Sprintf("%.3f", v)

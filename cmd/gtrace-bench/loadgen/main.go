@@ -2,7 +2,8 @@
 // builds it with CGO_ENABLED=0 and runs it to fire syscall tracepoints at a
 // known pace:
 //
-//	loadgen calls N        call getppid N times, print "ns/call F"
+//	loadgen calls N        call getppid N times, print "ns/call W cpu-ns/call C"
+//	                       (wall time and the thread's CPU time per call)
 //	loadgen loop           call getppid every 100µs until stdin closes
 //	loadgen mix D          getppid, read and openat in a loop for duration D
 //	loadgen rate R D       call getppid R times a second (0: flat out) for D,
@@ -16,9 +17,11 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 func main() {
@@ -89,14 +92,39 @@ func handshake() error {
 	return nil
 }
 
+// calls times n getppid calls. Besides wall time it reads the thread's CPU
+// clock, which the time a tracepoint's BPF program runs is charged to but
+// time spent waiting for a CPU on a busy machine is not.
 func calls(n int) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpu0, err := threadCPU()
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	for range n {
 		syscall.Getppid()
 	}
 	el := time.Since(start)
-	_, err := fmt.Printf("ns/call %.3f\n", float64(el.Nanoseconds())/float64(n))
+	cpu1, err := threadCPU()
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Printf("ns/call %.3f cpu-ns/call %.3f\n", float64(el.Nanoseconds())/float64(n), float64(cpu1-cpu0)/float64(n))
 	return err
+}
+
+// clockThreadCPUTime is CLOCK_THREAD_CPUTIME_ID from <time.h>.
+const clockThreadCPUTime = 3
+
+// threadCPU returns the CPU time the calling thread has used.
+func threadCPU() (time.Duration, error) {
+	var ts syscall.Timespec
+	if _, _, errno := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTime, uintptr(unsafe.Pointer(&ts)), 0); errno != 0 {
+		return 0, fmt.Errorf("clock_gettime: %w", errno)
+	}
+	return time.Duration(ts.Nano()), nil
 }
 
 // loop calls getppid until stdin reaches EOF, so the benchmark can stop it
