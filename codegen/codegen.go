@@ -93,32 +93,31 @@ func Compile(prog *check.Program, opts Options) (*Artifact, error) {
 }
 
 // compileInstance compiles one program, first on the stack and, when its
-// frame does not fit, again with its memory in the scratch map.
+// frame does not fit, again with its memory in the scratch map. A program
+// with a single output site is compiled again with that site inline.
 func compileInstance(mod *emit.Module, in *check.Instance) (asm.Instructions, bool, int, error) {
 	nOutputs := len(mod.Outputs)
-	insns, high, err := compileWith(mod, in, false)
-	if errors.Is(err, emit.ErrFrameTooBig) {
-		// Drop the outputs the first attempt registered.
+	try := func(heap, inline bool) (asm.Instructions, int, int, error) {
+		// Drop the outputs an earlier attempt registered.
 		mod.Outputs = mod.Outputs[:nOutputs]
-		for _, d := range mod.Maps {
-			if d.FullOutput != nil && d.FullOutput.ID >= nOutputs {
-				d.FullOutput = nil
-			}
+		g := newGen(mod, in, heap)
+		if inline {
+			g.b.InlineOutput()
 		}
-		insns, high, err = compileWith(mod, in, true)
-		return insns, true, high, err
+		g.program()
+		insns, err := g.b.Finish()
+		return insns, g.b.FrameHigh(), g.b.Outputs(), err
 	}
-	return insns, false, high, err
-}
-
-func compileWith(mod *emit.Module, in *check.Instance, heap bool) (asm.Instructions, int, error) {
-	g := newGen(mod, in, heap)
-	g.program()
-	insns, err := g.b.Finish()
-	if err != nil {
-		return nil, 0, err
+	heap := false
+	insns, high, outputs, err := try(heap, false)
+	if errors.Is(err, emit.ErrFrameTooBig) {
+		heap = true
+		insns, high, outputs, err = try(heap, false)
 	}
-	return insns, g.b.FrameHigh(), nil
+	if err == nil && outputs == 1 {
+		insns, high, _, err = try(heap, true)
+	}
+	return insns, heap, high, err
 }
 
 func progName(k probe.Kind, n int) string {
@@ -151,7 +150,10 @@ func progType(k probe.Kind) ebpf.ProgramType {
 func addMaps(spec *ebpf.CollectionSpec, mod *emit.Module) {
 	for _, d := range mod.Maps {
 		typ := ebpf.Hash
-		if d.PerCPU {
+		switch {
+		case d.Array:
+			typ = ebpf.PerCPUArray
+		case d.PerCPU:
 			typ = ebpf.PerCPUHash
 		}
 		spec.Maps[d.BPFName] = &ebpf.MapSpec{
@@ -163,7 +165,9 @@ func addMaps(spec *ebpf.CollectionSpec, mod *emit.Module) {
 		}
 	}
 	spec.Maps[emit.RingbufMap] = &ebpf.MapSpec{Name: emit.RingbufMap, Type: ebpf.RingBuf, MaxEntries: 1 << 20}
-	spec.Maps[emit.LostMap] = &ebpf.MapSpec{Name: emit.LostMap, Type: ebpf.PerCPUArray, KeySize: 4, ValueSize: 8, MaxEntries: 1}
+	if mod.UsesCounters {
+		spec.Maps[emit.CountersMap] = &ebpf.MapSpec{Name: emit.CountersMap, Type: ebpf.Array, KeySize: 4, ValueSize: uint32(8 * (1 + len(mod.Maps))), MaxEntries: 1}
+	}
 	if mod.UsesStart {
 		spec.Maps[emit.StartMap] = &ebpf.MapSpec{Name: emit.StartMap, Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1}
 	}

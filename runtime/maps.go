@@ -35,6 +35,9 @@ func (s *Session) readMap(d *emit.MapDesc) (*format.Map, error) {
 		p := d.Value.AggParams
 		fm.Min, fm.Max, fm.Step = p[0], p[1], p[2]
 	}
+	if d.Array {
+		return fm, s.readArray(d, fm)
+	}
 	// hist and lhist entries are spread over (key, bucket) pairs.
 	byKey := map[string]int{}
 	var key []byte
@@ -77,6 +80,49 @@ func (s *Session) readMap(d *emit.MapDesc) (*format.Map, error) {
 		return nil, fmt.Errorf("reading map %s: %w", d.Name, err)
 	}
 	return fm, nil
+}
+
+// readArray reads a keyless aggregation kept in a per-CPU array. Its
+// elements always exist, so it counts as set once a probe updated it, or
+// once zero() was applied to it.
+func (s *Session) readArray(d *emit.MapDesc, fm *format.Map) error {
+	km := s.coll.Maps[d.BPFName]
+	var key []byte
+	vals := make([][]byte, s.possibleCPUs)
+	e := format.Entry{}
+	set := s.zeroed[d.Name]
+	it := km.Iterate()
+	for it.Next(&key, &vals) {
+		if d.IsHist() {
+			var n uint64
+			for _, v := range vals {
+				n += binary.NativeEndian.Uint64(v)
+			}
+			if n > 0 {
+				e.Buckets = append(e.Buckets, format.Bucket{Index: int(binary.NativeEndian.Uint32(key)), Count: n})
+				set = true
+			}
+			continue
+		}
+		s.fold(d, &e, vals)
+		for _, v := range vals {
+			switch d.Agg() {
+			case types.AggCount:
+				set = set || binary.NativeEndian.Uint64(v) != 0
+			case types.AggSum, types.AggMin, types.AggMax:
+				set = set || binary.NativeEndian.Uint64(v[8:]) != 0
+			case types.AggAvg, types.AggStats:
+				set = set || binary.NativeEndian.Uint64(v) != 0
+			}
+		}
+	}
+	if err := it.Err(); err != nil {
+		return fmt.Errorf("reading map %s: %w", d.Name, err)
+	}
+	if set {
+		fm.Entries = append(fm.Entries, e)
+	}
+	return nil
 }
 
 func (s *Session) decodeKey(d *emit.MapDesc, b []byte) format.Value {
@@ -214,6 +260,12 @@ func (s *Session) ClearMap(name string) error {
 	if err != nil {
 		return err
 	}
+	if d.Array {
+		// Array elements cannot be deleted: zero them and forget they
+		// were ever set.
+		s.zeroed[name] = false
+		return s.zeroKeys(d, keys)
+	}
 	km := s.coll.Maps[d.BPFName]
 	for _, k := range keys {
 		km.Delete(k)
@@ -231,6 +283,14 @@ func (s *Session) ZeroMap(name string) error {
 	if err != nil {
 		return err
 	}
+	if d.Array {
+		s.zeroed[name] = true
+	}
+	return s.zeroKeys(d, keys)
+}
+
+// zeroKeys sets the values of keys to zero.
+func (s *Session) zeroKeys(d *emit.MapDesc, keys [][]byte) error {
 	var zero any = make([]byte, d.ValueSize)
 	if d.PerCPU {
 		zeros := make([][]byte, s.possibleCPUs)
@@ -242,7 +302,7 @@ func (s *Session) ZeroMap(name string) error {
 	km := s.coll.Maps[d.BPFName]
 	for _, k := range keys {
 		if err := km.Update(k, zero, ebpf.UpdateExist); err != nil {
-			return fmt.Errorf("zeroing %s: %w", name, err)
+			return fmt.Errorf("zeroing %s: %w", d.Name, err)
 		}
 	}
 	return nil

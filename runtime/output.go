@@ -56,16 +56,6 @@ func (s *Session) Exit(code int) {
 // Unsafe implements stdlib.Runtime.
 func (s *Session) Unsafe() bool { return s.opts.Unsafe }
 
-// WarnOnce implements stdlib.Runtime.
-func (s *Session) WarnOnce(key, msg string) {
-	if s.warned[key] {
-		return
-	}
-	s.warned[key] = true
-	s.out.Flush()
-	fmt.Fprintln(s.opts.Err, msg)
-}
-
 // WallTime implements stdlib.Runtime: boot-clock nanoseconds to wall time.
 func (s *Session) WallTime(bootNs uint64) time.Time {
 	return format.BootToWall(bootNs, s.bootOffset)

@@ -7,6 +7,7 @@ package runtime
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -71,8 +72,15 @@ type Session struct {
 	// stopReason is set once; records after an exit() are dropped.
 	stopReason atomic.Int32
 	exitCode   int
-	// warned remembers the maps already reported full.
-	warned map[string]bool
+	// full remembers the maps already reported full; the counters
+	// monitor owns it while the session runs.
+	full map[string]bool
+	// zeroed marks array-backed maps zero() was applied to: they print
+	// their zero values instead of nothing.
+	zeroed map[string]bool
+	// monitorDone stops the counters monitor.
+	monitorDone chan struct{}
+	monitorWG   sync.WaitGroup
 	// startNs is the boot-clock time the session started at.
 	startNs uint64
 	// bootOffset is wall time minus boot time.
@@ -114,7 +122,8 @@ func Load(art *codegen.Artifact, opts Options) (*Session, error) {
 		coll:   coll,
 		out:    bufio.NewWriterSize(opts.Out, 64<<10),
 		probes: map[string][]*attach.Probe{},
-		warned: map[string]bool{},
+		full:   map[string]bool{},
+		zeroed: map[string]bool{},
 	}
 	mode := format.Text
 	if opts.JSON {
@@ -184,6 +193,7 @@ func (s *Session) Run() (int, error) {
 		return 1, err
 	}
 	s.out.Flush()
+	s.monitor()
 	s.watch()
 	if s.stopReason.Load() == running && s.onlySpecial() && s.opts.Child == nil && s.opts.Pid == 0 {
 		// Nothing can fire any more: end as bpftrace 0.24+ does rather
@@ -385,7 +395,7 @@ func (s *Session) finish() (int, error) {
 		return 1, err
 	}
 	s.drain(false)
-	s.reportLost()
+	s.reportCounters()
 	if s.opts.Stdout != nil {
 		s.out.Flush()
 		io.WriteString(s.opts.Stdout, "\n\n")
@@ -398,21 +408,77 @@ func (s *Session) finish() (int, error) {
 	return s.exitCode, s.out.Flush()
 }
 
-// reportLost warns about records the ring buffer had no room for.
-func (s *Session) reportLost() {
-	m := s.coll.Maps[emit.LostMap]
+// counters reads CountersMap, or returns nil when the program has none.
+func (s *Session) counters() []uint64 {
+	m := s.coll.Maps[emit.CountersMap]
 	if m == nil {
+		return nil
+	}
+	var raw []byte
+	if err := m.Lookup(uint32(0), &raw); err != nil {
+		return nil
+	}
+	out := make([]uint64, len(raw)/8)
+	for i := range out {
+		out[i] = binary.NativeEndian.Uint64(raw[8*i:])
+	}
+	return out
+}
+
+// warnFull warns, once per map, about maps that refused new keys.
+func (s *Session) warnFull(c []uint64) {
+	for _, name := range s.art.MapNames() {
+		d := s.art.Maps[name]
+		if d.Counter < len(c) && c[d.Counter] > 0 && !s.full[name] {
+			s.full[name] = true
+			fmt.Fprintf(s.opts.Err, "WARNING: map %s is full (%d keys): new keys are being dropped (raise BPFTRACE_MAP_KEYS_MAX)\n", name, d.MaxEntries)
+		}
+	}
+}
+
+// monitor polls the counters while the session runs, so a full map is
+// reported as it happens, not only at exit.
+func (s *Session) monitor() {
+	if s.coll.Maps[emit.CountersMap] == nil {
 		return
 	}
-	var perCPU []uint64
-	if err := m.Lookup(uint32(0), &perCPU); err != nil {
+	s.monitorDone = make(chan struct{})
+	s.monitorWG.Add(1)
+	go func() {
+		defer s.monitorWG.Done()
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.monitorDone:
+				return
+			case <-t.C:
+				s.warnFull(s.counters())
+			}
+		}
+	}()
+}
+
+// reportCounters stops the monitor and reports what the counters hold at
+// exit: maps that were full, and records the ring buffer dropped.
+func (s *Session) reportCounters() {
+	if s.monitorDone != nil {
+		close(s.monitorDone)
+		s.monitorWG.Wait()
+	}
+	c := s.counters()
+	if c == nil {
 		return
 	}
-	var n uint64
-	for _, v := range perCPU {
-		n += v
+	s.out.Flush()
+	s.warnFull(c)
+	for _, name := range s.art.MapNames() {
+		d := s.art.Maps[name]
+		if d.Counter < len(c) && c[d.Counter] > 0 {
+			fmt.Fprintf(s.opts.Err, "WARNING: map %s: %d updates were dropped because it was full\n", name, c[d.Counter])
+		}
 	}
-	if n > 0 {
-		s.w.LostEvents(n)
+	if c[0] > 0 {
+		s.w.LostEvents(c[0])
 	}
 }

@@ -153,6 +153,14 @@ func aggCheck(k types.AggKind, n int) func(u *check.Use) *types.Type {
 // inserted the key meanwhile, the update only writes this CPU's slot.
 func aggUpdate(b *emit.Builder, a *emit.AggUse, found func(), first func(val emit.Slot)) {
 	insert, done := b.NewLabel("agg_insert"), b.NewLabel("agg_done")
+	if a.Map.Array {
+		// Array elements always exist: no insert path.
+		b.Lookup(a.Map, a.Key)
+		b.Emit(asm.JEq.Imm(asm.R0, 0, done))
+		found()
+		b.Label(done)
+		return
+	}
 	b.Lookup(a.Map, a.Key)
 	b.Emit(asm.JEq.Imm(asm.R0, 0, insert))
 	found()
@@ -177,6 +185,9 @@ func addToSlot(b *emit.Builder, a *emit.AggUse, v emit.Value, off int16) {
 			b.Emit(asm.Add.Reg(asm.R1, asm.R2))
 		}
 		b.Emit(asm.StoreMem(asm.R0, off, asm.R1, asm.DWord))
+		if a.Map.Array && a.Map.Agg() == types.AggSum {
+			b.Emit(emit.StoreImmInsn(asm.R0, 8, 1, asm.DWord))
+		}
 	}, func(val emit.Slot) {
 		b.StoreValueKeep(val, 0, v, types.Int64)
 	})
@@ -223,15 +234,18 @@ func minMax(better asm.JumpOp) func(b *emit.Builder, a *emit.AggUse) {
 func emitLog2Bucket(b *emit.Builder, r asm.Register) {
 	neg, zero, end := b.NewLabel("hist_neg"), b.NewLabel("hist_zero"), b.NewLabel("hist_end")
 	b.Emit(asm.JSLT.Imm(r, 0, neg), asm.JEq.Imm(r, 0, zero))
-	// R1 = floor(log2(r)) by binary search over the bit width.
-	b.Emit(asm.Mov.Imm(asm.R1, 0))
-	for _, shift := range []int32{32, 16, 8, 4, 2, 1} {
+	// R1 = floor(log2(r)) by binary search over the bit width: the top
+	// half needs a shift to test; the others compare with an immediate.
+	skip := b.NewLabel("log2")
+	b.Emit(asm.Mov.Imm(asm.R1, 2), asm.Mov.Reg(asm.R2, r), asm.RSh.Imm(asm.R2, 32), asm.JEq.Imm(asm.R2, 0, skip),
+		asm.Mov.Reg(r, asm.R2), asm.Add.Imm(asm.R1, 32))
+	b.Label(skip)
+	for _, shift := range []int32{16, 8, 4, 2, 1} {
 		skip := b.NewLabel("log2")
-		b.Emit(asm.Mov.Reg(asm.R2, r), asm.RSh.Imm(asm.R2, shift), asm.JEq.Imm(asm.R2, 0, skip),
-			asm.Mov.Reg(r, asm.R2), asm.Add.Imm(asm.R1, shift))
+		b.Emit(asm.JLT.Imm(r, 1<<shift, skip), asm.RSh.Imm(r, shift), asm.Add.Imm(asm.R1, shift))
 		b.Label(skip)
 	}
-	b.Emit(asm.Mov.Reg(r, asm.R1), asm.Add.Imm(r, 2), asm.Ja.Label(end))
+	b.Emit(asm.Mov.Reg(r, asm.R1), asm.Ja.Label(end))
 	b.Label(neg)
 	b.Emit(asm.Mov.Imm(r, 0), asm.Ja.Label(end))
 	b.Label(zero)
@@ -244,14 +258,38 @@ func emitLog2Bucket(b *emit.Builder, r asm.Register) {
 func emitLinearBucket(b *emit.Builder, r asm.Register, min, max, step int64) {
 	under, over, end := b.NewLabel("lhist_under"), b.NewLabel("lhist_over"), b.NewLabel("lhist_end")
 	nb := (max - min) / step
-	b.Emit(asm.LoadImm(asm.R1, min, asm.DWord), asm.JSLT.Reg(r, asm.R1, under),
-		asm.LoadImm(asm.R1, max, asm.DWord), asm.JSGE.Reg(r, asm.R1, over),
-		asm.LoadImm(asm.R1, min, asm.DWord), asm.Sub.Reg(r, asm.R1),
-		asm.LoadImm(asm.R1, step, asm.DWord), asm.Div.Reg(r, asm.R1), asm.Add.Imm(r, 1), asm.Ja.Label(end))
+	// cmp jumps to label when r op v, with an immediate when v fits.
+	cmp := func(op asm.JumpOp, v int64, label string) {
+		if v == int64(int32(v)) {
+			b.Emit(op.Imm(r, int32(v), label))
+			return
+		}
+		b.Emit(asm.LoadImm(asm.R1, v, asm.DWord), op.Reg(r, asm.R1, label))
+	}
+	alu := func(op asm.ALUOp, v int64) {
+		if v == int64(int32(v)) {
+			b.Emit(op.Imm(r, int32(v)))
+			return
+		}
+		b.Emit(asm.LoadImm(asm.R1, v, asm.DWord), op.Reg(r, asm.R1))
+	}
+	cmp(asm.JSLT, min, under)
+	cmp(asm.JSGE, max, over)
+	if min != 0 {
+		alu(asm.Sub, min)
+	}
+	if step != 1 {
+		alu(asm.Div, step)
+	}
+	b.Emit(asm.Add.Imm(r, 1), asm.Ja.Label(end))
 	b.Label(under)
 	b.Emit(asm.Mov.Imm(r, 0), asm.Ja.Label(end))
 	b.Label(over)
-	b.Emit(asm.LoadImm(r, nb+1, asm.DWord))
+	if nb+1 == int64(int32(nb+1)) {
+		b.Emit(asm.Mov.Imm(r, int32(nb+1)))
+	} else {
+		b.Emit(asm.LoadImm(r, nb+1, asm.DWord))
+	}
 	b.Label(end)
 }
 

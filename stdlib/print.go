@@ -100,13 +100,6 @@ func init() {
 		return rt.ZeroMap(rec.Out.Map)
 	}})
 	addFunc(&Builtin{Name: "print", Check: printCheck, Emit: printEmit, Run: runPrint})
-	// mapfull is internal: code emitted by every map update sends it when
-	// the map has reached its key limit.
-	funcs["mapfull"] = &Builtin{Name: "mapfull", Run: func(rt Runtime, rec *Record) error {
-		rt.WarnOnce("mapfull:"+rec.Out.Map, fmt.Sprintf(
-			"WARNING: map %s is full: new keys are being dropped (raise BPFTRACE_MAP_KEYS_MAX)", rec.Out.Map))
-		return nil
-	}}
 }
 
 // formatCheck checks printf-style calls: a literal format string and

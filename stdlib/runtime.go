@@ -23,8 +23,6 @@ type Runtime interface {
 	// ClearMap deletes every element of a map; ZeroMap zeroes them.
 	ClearMap(name string) error
 	ZeroMap(name string) error
-	// WarnOnce prints a warning on stderr the first time key is seen.
-	WarnOnce(key, msg string)
 	// WallTime converts a boot-clock timestamp (nsecs) to wall time.
 	WallTime(bootNs uint64) time.Time
 	// Unsafe reports whether --unsafe was given.

@@ -64,6 +64,9 @@ type Builder struct {
 	// subs are the shared subprograms called so far, in order.
 	subs     map[string]bool
 	subOrder []string
+	// outputs counts output sites; inlineOutput emits them inline.
+	outputs      int
+	inlineOutput bool
 
 	// hint is where the expression being compiled should put its value,
 	// if it produces one in memory (see EvalTo).

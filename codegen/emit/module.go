@@ -17,8 +17,11 @@ import (
 const (
 	// RingbufMap carries printf and async-action records to user space.
 	RingbufMap = "ringbuf"
-	// LostMap is a per-CPU counter of records the ring buffer dropped.
-	LostMap = "lost"
+	// CountersMap is an array of one entry holding u64 event counters,
+	// updated atomically through direct value access: [0] counts records
+	// the ring buffer dropped, [1+i] updates refused to map i (in name
+	// order) because it was full.
+	CountersMap = "counters"
 	// ScratchMap is the per-CPU memory of heap-mode programs.
 	ScratchMap = "scratch"
 	// StartMap holds the boot-clock time gtrace started at, for elapsed.
@@ -39,6 +42,8 @@ type Module struct {
 	UsesRingbuf bool
 	// UsesStart is set when a program reads the start map.
 	UsesStart bool
+	// UsesCounters is set when a program updates CountersMap.
+	UsesCounters bool
 	// HeapSize is the scratch map's value size (all heap-mode programs).
 	HeapSize int
 }
@@ -61,10 +66,11 @@ func NewModule(prog *check.Program, opts Options) *Module {
 		opts.KeysMax = 4096
 	}
 	m := &Module{Prog: prog, Opts: opts, Maps: map[string]*MapDesc{}}
-	used := map[string]bool{RingbufMap: true, LostMap: true, ScratchMap: true, StartMap: true}
-	for _, name := range prog.MapNames() {
+	used := map[string]bool{RingbufMap: true, CountersMap: true, ScratchMap: true, StartMap: true}
+	for i, name := range prog.MapNames() {
 		cm := prog.Maps[name]
 		d := newMapDesc(cm, opts.KeysMax)
+		d.Counter = 1 + i
 		d.BPFName = uniqueName(bpfMapName(name), used)
 		m.Maps[name] = d
 	}
@@ -117,7 +123,7 @@ func (m *Module) MapNames() []string { return slices.Sorted(maps.Keys(m.Maps)) }
 type Output struct {
 	ID int
 	// Builtin names the stdlib function whose Run hook handles the record
-	// ("printf", "exit", "print", ... or "mapfull").
+	// ("printf", "exit", "print", ...).
 	Builtin string
 	// Format is the format string of printf, system, cat and time.
 	Format string
@@ -163,8 +169,12 @@ type MapDesc struct {
 	PerCPU    bool
 	// MaxEntries is the map's key limit.
 	MaxEntries int
-	// FullOutput is the Output announcing that the map is full.
-	FullOutput *Output
+	// Counter is the index in CountersMap counting updates refused
+	// because the map was full.
+	Counter int
+	// Array marks a keyless aggregation kept in a per-CPU array whose key
+	// is 0, or the bucket index of hist and lhist.
+	Array bool
 }
 
 // Agg is the map's aggregation kind (AggNone for plain maps).
@@ -212,8 +222,30 @@ func newMapDesc(cm *check.Map, keysMax int) *MapDesc {
 	if d.ValueSize == 0 {
 		d.ValueSize = 8
 	}
+	if d.Key == nil && d.Agg() != types.AggNone {
+		// A keyless aggregation is a per-CPU array: one entry, or one per
+		// bucket for hist and lhist. Its elements always exist, so updates
+		// need no insert path, and the verifier inlines the lookup.
+		d.Array = true
+		d.KeySize = 4
+		d.MaxEntries = 1
+		switch d.Agg() {
+		case types.AggHist:
+			d.MaxEntries = HistBuckets
+		case types.AggLhist:
+			p := d.Value.AggParams
+			d.MaxEntries = int((p[1]-p[0])/p[2]) + 2
+		case types.AggSum:
+			// {sum, set}: an element that exists is not yet a sum.
+			d.ValueSize = 16
+		}
+	}
 	return d
 }
+
+// HistBuckets is the number of hist() buckets: negative, zero, and one
+// per power of two up to 2^64.
+const HistBuckets = 66
 
 // --- map and output operations ---
 
@@ -239,16 +271,20 @@ func (b *Builder) Update(d *MapDesc, key, val Slot, flags int32) {
 	b.checkFull(d)
 }
 
-// checkFull emits "if the update failed, report the map as full": the
-// report is a call of the shared __mapfull subprogram.
+// checkFull emits "if the update failed, count it": user space warns
+// when a map's counter moves, so a full map never loses keys silently.
 func (b *Builder) checkFull(d *MapDesc) {
-	if d.FullOutput == nil {
-		d.FullOutput = b.Module.AddOutput(&Output{Builtin: "mapfull", Map: d.Name})
-	}
 	ok := b.NewLabel("update_ok")
-	b.Emit(asm.JSGE.Imm(asm.R0, 0, ok), asm.Mov.Imm(asm.R1, int32(d.FullOutput.ID)))
-	b.callSub(subMapFull)
+	b.Emit(asm.JSGE.Imm(asm.R0, 0, ok))
+	b.countEvent(d.Counter)
 	b.Label(ok)
+}
+
+// countEvent atomically adds one to counter i of CountersMap.
+func (b *Builder) countEvent(i int) {
+	b.Module.UsesCounters = true
+	b.Emit(asm.LoadMapValue(asm.R1, 0, uint32(8*i)).WithReference(CountersMap),
+		asm.Mov.Imm(asm.R2, 1), asm.StoreXAdd(asm.R1, asm.R2, asm.DWord))
 }
 
 // Delete emits bpf_map_delete_elem(map, &key).
@@ -278,21 +314,37 @@ func (b *Builder) NewRecord(o *Output) Slot {
 	return rec
 }
 
-// OutputRecord sends a filled record to user space through the shared
-// __output subprogram, which calls bpf_ringbuf_output and counts drops.
+// OutputRecord sends a filled record to user space with
+// bpf_ringbuf_output, counting drops. A program with one output site has
+// it inline; with more, the sites call the shared __output subprogram.
 func (b *Builder) OutputRecord(o *Output, rec Slot) {
 	b.Module.UsesRingbuf = true
+	b.outputs++
+	if b.inlineOutput {
+		b.LoadMap(asm.R1, RingbufMap)
+		b.AddrOf(asm.R2, rec)
+		b.Emit(asm.Mov.Imm(asm.R3, int32(o.RecordSize())), asm.Mov.Imm(asm.R4, 0), asm.FnRingbufOutput.Call())
+		ok := b.NewLabel("output_ok")
+		b.Emit(asm.JEq.Imm(asm.R0, 0, ok))
+		b.countEvent(0)
+		b.Label(ok)
+		return
+	}
 	b.AddrOf(asm.R1, rec)
 	b.Emit(asm.Mov.Imm(asm.R2, int32(o.RecordSize())))
 	b.callSub(subOutput)
 }
 
-// Subprograms shared by all the output sites of a program. Calls are
-// BPF-to-BPF calls; each is emitted once, after the program's body.
-const (
-	subOutput  = "__output"
-	subMapFull = "__mapfull"
-)
+// Outputs is the number of output sites compiled so far.
+func (b *Builder) Outputs() int { return b.outputs }
+
+// InlineOutput makes OutputRecord emit its code at the call site, which is
+// shorter for a program with a single output site.
+func (b *Builder) InlineOutput() { b.inlineOutput = true }
+
+// subOutput is the shared output subprogram, emitted once after the
+// program's body when called (a BPF-to-BPF call).
+const subOutput = "__output"
 
 // callSub calls a shared subprogram, emitting it at Finish.
 func (b *Builder) callSub(name string) {
@@ -305,32 +357,19 @@ func (b *Builder) callSub(name string) {
 
 // emitSubs appends the subprograms the program called.
 func (b *Builder) emitSubs() {
-	for i := 0; i < len(b.subOrder); i++ {
-		name := b.subOrder[i]
+	for _, name := range b.subOrder {
 		// Line info must cover every function's first instruction.
 		b.SetSource("subprogram " + name)
-		switch name {
-		case subOutput:
-			// __output(data, size): ringbuf_output(ringbuf, data, size, 0);
-			// on failure lost[0]++ on this CPU.
+		if name == subOutput {
+			// __output(data, size): ringbuf_output(ringbuf, data, size, 0),
+			// counting a failure.
 			ret := name + "_ret"
 			b.Label(name)
 			b.Emit(asm.Mov.Reg(asm.R3, asm.R2), asm.Mov.Reg(asm.R2, asm.R1))
 			b.LoadMap(asm.R1, RingbufMap)
-			b.Emit(asm.Mov.Imm(asm.R4, 0), asm.FnRingbufOutput.Call(), asm.JEq.Imm(asm.R0, 0, ret),
-				StoreImmInsn(asm.RFP, -8, 0, asm.Word))
-			b.LoadMap(asm.R1, LostMap)
-			b.Emit(asm.Mov.Reg(asm.R2, asm.RFP), asm.Add.Imm(asm.R2, -8), asm.FnMapLookupElem.Call(),
-				asm.JEq.Imm(asm.R0, 0, ret),
-				asm.LoadMem(asm.R1, asm.R0, 0, asm.DWord), asm.Add.Imm(asm.R1, 1), asm.StoreMem(asm.R0, 0, asm.R1, asm.DWord))
+			b.Emit(asm.Mov.Imm(asm.R4, 0), asm.FnRingbufOutput.Call(), asm.JEq.Imm(asm.R0, 0, ret))
+			b.countEvent(0)
 			b.Label(ret)
-			b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
-		case subMapFull:
-			// __mapfull(id): send the 8-byte record {id}.
-			b.Label(name)
-			b.Emit(asm.StoreMem(asm.RFP, -8, asm.R1, asm.DWord), asm.Mov.Reg(asm.R1, asm.RFP), asm.Add.Imm(asm.R1, -8),
-				asm.Mov.Imm(asm.R2, 8))
-			b.callSub(subOutput)
 			b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Return())
 		}
 	}
