@@ -18,12 +18,12 @@ import (
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/ringbuf"
-	"github.com/cilium/ebpf/rlimit"
 
 	"gtrace/codegen"
 	"gtrace/codegen/emit"
 	"gtrace/lang/probe"
 	"gtrace/runtime/attach"
+	"gtrace/runtime/kernel"
 	"gtrace/stdlib/format"
 )
 
@@ -105,14 +105,18 @@ func Load(art *codegen.Artifact, opts Options) (*Session, error) {
 	if opts.Err == nil {
 		opts.Err = os.Stderr
 	}
-	if err := rlimit.RemoveMemlock(); err != nil {
-		return nil, fmt.Errorf("raising the memlock limit: %w", err)
-	}
+	kernel.RaiseMemlock()
 	var copts ebpf.CollectionOptions
+	spec := art.Spec
 	if opts.Verbose {
 		copts.Programs.LogLevel = ebpf.LogLevelBranch | ebpf.LogLevelStats
+	} else {
+		// Script-line comments make cilium/ebpf generate BTF line info,
+		// which costs several BTF loads and probes per start; they only
+		// help reading verifier logs, which -v prints.
+		spec = withoutSources(spec)
 	}
-	coll, err := ebpf.NewCollectionWithOptions(art.Spec, copts)
+	coll, err := ebpf.NewCollectionWithOptions(spec, copts)
 	if err != nil {
 		return nil, explainLoadError(art, err)
 	}
@@ -274,10 +278,23 @@ func (s *Session) DetachProgram(name string) error {
 	ps := s.probes[name]
 	delete(s.probes, name)
 	s.mu.Unlock()
-	var errs []error
-	for _, p := range ps {
-		errs = append(errs, p.Close())
+	return closeAll(ps)
+}
+
+// closeAll detaches probes concurrently: closing a tracepoint's link
+// waits for an RCU grace period (tens of milliseconds), and concurrent
+// closes share them, so 300 tracepoints detach in well under a second.
+func closeAll(ps []*attach.Probe) error {
+	errs := make([]error, len(ps))
+	var wg sync.WaitGroup
+	for i, p := range ps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = p.Close()
+		}()
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 
@@ -287,10 +304,13 @@ func (s *Session) detachAll() {
 	for n := range s.probes {
 		names = append(names, n)
 	}
-	s.mu.Unlock()
+	var all []*attach.Probe
 	for _, n := range names {
-		s.DetachProgram(n)
+		all = append(all, s.probes[n]...)
+		delete(s.probes, n)
 	}
+	s.mu.Unlock()
+	closeAll(all)
 }
 
 // Stop asks the event loop to end, as a signal does.
@@ -481,4 +501,17 @@ func (s *Session) reportCounters() {
 	if c[0] > 0 {
 		s.w.LostEvents(c[0])
 	}
+}
+
+// withoutSources copies spec with the source comments dropped from every
+// instruction; the layout is unchanged, so instruction offsets still map
+// to the original's comments.
+func withoutSources(spec *ebpf.CollectionSpec) *ebpf.CollectionSpec {
+	out := spec.Copy()
+	for _, p := range out.Programs {
+		for i := range p.Instructions {
+			p.Instructions[i] = p.Instructions[i].WithSource(nil)
+		}
+	}
+	return out
 }

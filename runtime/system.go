@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/cilium/ebpf/features"
 	"golang.org/x/sys/unix"
 )
 
@@ -55,7 +54,3 @@ func ProcessExists(pid int) error {
 	}
 	return nil
 }
-
-// HasV4ISA reports whether the kernel accepts ISA v4 instructions (signed
-// division, Linux 6.6); cilium/ebpf caches the probe.
-func HasV4ISA() bool { return features.HaveV4ISA() == nil }

@@ -78,7 +78,7 @@ func (t *tracer) compile(src, file string, cpid int) (*ast.Program, *check.Progr
 		KeysMax:   keysMax,
 		FilterPid: t.cfg.pid,
 		Cpid:      cpid,
-		V4:        runtime.HasV4ISA(),
+		V4:        t.hasV4(),
 	})
 	return prog, checked, art, err
 }
@@ -181,4 +181,12 @@ func (t *tracer) run(src, file string) int {
 		return 1
 	}
 	return code
+}
+
+// hasV4 reports whether the kernel takes ISA v4 instructions (signed
+// division), which Linux has since 6.6; the version answers without a
+// probe program.
+func (t *tracer) hasV4() bool {
+	v, err := t.kernel.KernelVersion()
+	return err == nil && v.AtLeast(6, 6, 0)
 }

@@ -6,6 +6,7 @@ package attach
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/cilium/ebpf"
 
@@ -22,12 +23,18 @@ type closer interface{ Close() error }
 
 // Close detaches the probe.
 func (p *Probe) Close() error {
-	var errs []error
-	for _, l := range p.links {
-		if err := l.Close(); err != nil {
-			errs = append(errs, err)
-		}
+	// Close the links of a per-CPU probe concurrently: each close may wait
+	// for an RCU grace period.
+	errs := make([]error, len(p.links))
+	var wg sync.WaitGroup
+	for i, l := range p.links {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = l.Close()
+		}()
 	}
+	wg.Wait()
 	p.links = nil
 	return errors.Join(errs...)
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/features"
-	"github.com/cilium/ebpf/rlimit"
 	"golang.org/x/sys/unix"
 )
 
@@ -80,7 +79,7 @@ func (k *Info) Features() *Features {
 
 func (k *Info) probeFeatures() *Features {
 	// Without it old kernels fail every load; the probes then say why.
-	_ = rlimit.RemoveMemlock()
+	RaiseMemlock()
 
 	f := &Features{}
 	helper := func(fn asm.BuiltinFunc) func() error {
@@ -419,4 +418,13 @@ func haveIter(ids map[string]uint32, name string) error {
 	}
 	unix.Close(prog)
 	return nil
+}
+
+// RaiseMemlock lifts RLIMIT_MEMLOCK, which bounds BPF memory before Linux
+// 5.11 (memory cgroups account for it since). It is done directly rather
+// than with cilium/ebpf/rlimit, whose package init loads a probe program
+// on every start.
+func RaiseMemlock() {
+	inf := unix.Rlimit{Cur: unix.RLIM_INFINITY, Max: unix.RLIM_INFINITY}
+	unix.Setrlimit(unix.RLIMIT_MEMLOCK, &inf)
 }
