@@ -123,7 +123,9 @@ func helperVar(name string, t *types.Type, fn asm.BuiltinFunc, post ...asm.Instr
 		Emit: func(b *emit.Builder, u *emit.Use) emit.Value {
 			b.Emit(fn.Call())
 			b.Emit(post...)
-			return b.Hold(emit.RegValue(asm.R0, t))
+			// Left in R0: consumers store it or hold it before the next
+			// helper call.
+			return emit.RegValue(asm.R0, t)
 		},
 	})
 }

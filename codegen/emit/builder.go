@@ -163,6 +163,7 @@ func (b *Builder) Finish() (asm.Instructions, error) {
 		}
 	}
 	b.insns = removeUnreachable(b.insns)
+	b.insns = dropUnusedCtx(b.insns)
 	if !b.heap && b.high > StackLimit {
 		return nil, ErrFrameTooBig
 	}
@@ -423,4 +424,25 @@ func removeUnreachable(insns asm.Instructions) asm.Instructions {
 		out = append(out, ins)
 	}
 	return out
+}
+
+// dropUnusedCtx removes the prologue's "r6 = r1" when nothing reads R6:
+// programs that never touch their context need not save it.
+func dropUnusedCtx(insns asm.Instructions) asm.Instructions {
+	if len(insns) == 0 || insns[0].OpCode != asm.Mov.Op(asm.RegSource) || insns[0].Dst != RegCtx || insns[0].Src != asm.R1 {
+		return insns
+	}
+	for _, ins := range insns[1:] {
+		if ins.Src == RegCtx || ins.Dst == RegCtx {
+			return insns
+		}
+	}
+	next := insns[1]
+	if sym := insns[0].Symbol(); sym != "" {
+		next = next.WithSymbol(sym)
+	}
+	if src := insns[0].Source(); src != nil && next.Source() == nil {
+		next = next.WithSource(src)
+	}
+	return append(asm.Instructions{next}, insns[2:]...)
 }
