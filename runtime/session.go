@@ -53,6 +53,8 @@ type Options struct {
 	Pid int
 	// CPUs are the online CPUs.
 	CPUs []int
+	// TracepointID returns a tracepoint's event id, for attaching.
+	TracepointID func(category, name string) (int, error)
 	// Signals deliver SIGINT/SIGTERM; nil means none.
 	Signals <-chan os.Signal
 }
@@ -259,7 +261,7 @@ func (s *Session) runSpecial(kind probe.Kind) error {
 // AttachProgram attaches every attach point of p.
 func (s *Session) AttachProgram(p *codegen.Program) error {
 	prog := s.coll.Programs[p.Name]
-	env := attach.Env{CPUs: s.opts.CPUs, Pid: s.opts.Pid}
+	env := attach.Env{CPUs: s.opts.CPUs, Pid: s.opts.Pid, TracepointID: s.opts.TracepointID}
 	for _, spec := range p.Attach {
 		ap, err := attach.Attach(prog, spec, env)
 		if err != nil {

@@ -164,6 +164,7 @@ func (t *tracer) run(src, file string) int {
 		Child:          child,
 		Pid:            cfg.pid,
 		CPUs:           cpus,
+		TracepointID:   t.tracepointID,
 		Signals:        signals(),
 	})
 	if err != nil {
@@ -189,4 +190,13 @@ func (t *tracer) run(src, file string) int {
 func (t *tracer) hasV4() bool {
 	v, err := t.kernel.KernelVersion()
 	return err == nil && v.AtLeast(6, 6, 0)
+}
+
+// tracepointID returns a tracepoint's event id from its (cached) format.
+func (t *tracer) tracepointID(category, name string) (int, error) {
+	f, err := t.kernel.TracepointFormat(category, name)
+	if err != nil {
+		return 0, err
+	}
+	return f.ID, nil
 }

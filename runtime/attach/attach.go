@@ -45,6 +45,8 @@ type Env struct {
 	CPUs []int
 	// Pid restricts perf events to one process when non-zero.
 	Pid int
+	// TracepointID returns the event id of a tracepoint.
+	TracepointID func(category, name string) (int, error)
 }
 
 // Attach connects prog to the attach point spec.
@@ -55,7 +57,7 @@ func Attach(prog *ebpf.Program, spec probe.Spec, env Env) (*Probe, error) {
 	)
 	switch spec.Kind {
 	case probe.Tracepoint:
-		p, err = tracepoint(prog, spec)
+		p, err = tracepoint(prog, spec, env)
 	case probe.Interval, probe.Profile:
 		p, err = timer(prog, spec, env)
 	case probe.Software:
