@@ -518,23 +518,23 @@ func (g *gen) incDec(e *ast.IncDec, t *types.Type) emit.Value {
 func (g *gen) ternary(e *ast.Ternary, t *types.Type) emit.Value {
 	b := g.b
 	elseL, end := b.NewLabel("else"), b.NewLabel("tern_end")
+	// Both arms store into one slot: a scalar one read back afterwards,
+	// or the memory the value is wanted in.
+	var slot emit.Slot
 	if t.IsScalar() {
-		slot := b.AllocSlot(8)
-		g.jumpIfFalse(e.Cond, elseL)
-		b.StoreValue(slot, 0, g.eval(e.Then), t)
-		b.Emit(asm.Ja.Label(end))
-		b.Label(elseL)
-		b.StoreValue(slot, 0, g.eval(e.Else), t)
-		b.Label(end)
-		return g.loadScalar(slot, t)
+		slot = b.AllocSlot(8)
+	} else {
+		slot = b.ResultSlot(t.Size())
 	}
-	slot := b.ResultSlot(t.Size())
 	g.jumpIfFalse(e.Cond, elseL)
-	b.StoreValue(slot, 0, g.eval(e.Then), t)
+	b.EvalTo(e.Then, slot, 0, t)
 	b.Emit(asm.Ja.Label(end))
 	b.Label(elseL)
-	b.StoreValue(slot, 0, g.eval(e.Else), t)
+	b.EvalTo(e.Else, slot, 0, t)
 	b.Label(end)
+	if t.IsScalar() {
+		return g.loadScalar(slot, t)
+	}
 	return emit.MemValue(slot, t)
 }
 

@@ -271,13 +271,15 @@ func (b *Builder) Update(d *MapDesc, key, val Slot, flags int32) {
 	b.checkFull(d)
 }
 
-// checkFull emits "if the update failed, count it": user space warns
-// when a map's counter moves, so a full map never loses keys silently.
+// checkFull emits "if the update failed, count it" without a branch: the
+// sign bit of the helper's result (1 when it failed) is added to the
+// map's counter, on the rarely taken insert path only. User space warns
+// when a counter moves, so a full map never loses keys silently.
 func (b *Builder) checkFull(d *MapDesc) {
-	ok := b.NewLabel("update_ok")
-	b.Emit(asm.JSGE.Imm(asm.R0, 0, ok))
-	b.countEvent(d.Counter)
-	b.Label(ok)
+	b.Module.UsesCounters = true
+	b.Emit(asm.RSh.Imm(asm.R0, 63),
+		asm.LoadMapValue(asm.R1, 0, uint32(8*d.Counter)).WithReference(CountersMap),
+		asm.StoreXAdd(asm.R1, asm.R0, asm.DWord))
 }
 
 // countEvent atomically adds one to counter i of CountersMap.
