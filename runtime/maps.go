@@ -250,13 +250,19 @@ func (s *Session) keys(d *emit.MapDesc) ([][]byte, error) {
 	return keys, it.Err()
 }
 
-// ClearMap implements stdlib.Runtime: it deletes every element.
-func (s *Session) ClearMap(name string) error {
+// mapAndKeys finds a script map and lists its BPF keys.
+func (s *Session) mapAndKeys(name string) (*emit.MapDesc, [][]byte, error) {
 	d, err := s.mapDesc(name)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	keys, err := s.keys(d)
+	return d, keys, err
+}
+
+// ClearMap implements stdlib.Runtime: it deletes every element.
+func (s *Session) ClearMap(name string) error {
+	d, keys, err := s.mapAndKeys(name)
 	if err != nil {
 		return err
 	}
@@ -275,11 +281,7 @@ func (s *Session) ClearMap(name string) error {
 
 // ZeroMap implements stdlib.Runtime: it sets every value to zero.
 func (s *Session) ZeroMap(name string) error {
-	d, err := s.mapDesc(name)
-	if err != nil {
-		return err
-	}
-	keys, err := s.keys(d)
+	d, keys, err := s.mapAndKeys(name)
 	if err != nil {
 		return err
 	}
