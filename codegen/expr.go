@@ -440,7 +440,7 @@ func (g *gen) unary(e *ast.Unary, t *types.Type) emit.Value {
 // memory.
 func (g *gen) readPointer(ptr emit.Value, off int, t *types.Type, space types.AddrSpace) emit.Value {
 	b := g.b
-	dst := b.AllocSlot(8)
+	dst := b.AllocScalar()
 	b.Zero(dst, 0, 8)
 	b.ToReg(asm.R3, ptr)
 	if off != 0 {
@@ -500,7 +500,7 @@ func (g *gen) incDec(e *ast.IncDec, t *types.Type) emit.Value {
 			asm.LoadMem(r, asm.R0, 0, asm.DWord), asm.Add.Imm(r, delta), asm.StoreMem(asm.R0, 0, r, asm.DWord),
 			asm.Ja.Label(end))
 		b.Label(missing)
-		tmp := b.AllocSlot(8)
+		tmp := b.AllocScalar()
 		b.Emit(asm.Mov.Imm(r, delta))
 		b.Store(tmp, 0, r, asm.DWord)
 		b.Update(d, key, tmp, 0)
@@ -522,7 +522,7 @@ func (g *gen) ternary(e *ast.Ternary, t *types.Type) emit.Value {
 	// or the memory the value is wanted in.
 	var slot emit.Slot
 	if t.IsScalar() {
-		slot = b.AllocSlot(8)
+		slot = b.AllocScalar()
 	} else {
 		slot = b.ResultSlot(t.Size())
 	}

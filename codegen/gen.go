@@ -56,7 +56,12 @@ func (g *gen) program() {
 	}
 	for _, name := range g.in.VarOrder {
 		v := g.in.Vars[name]
-		s := b.AllocSlot(v.Type.Size())
+		var s emit.Slot
+		if v.Type.IsScalar() {
+			s = b.AllocScalar()
+		} else {
+			s = b.AllocSlot(v.Type.Size())
+		}
 		b.Zero(s, 0, s.Size)
 		g.vars[name] = s
 	}
@@ -249,7 +254,7 @@ func (g *gen) mapCompound(ref *ast.MapRef, d *emit.MapDesc, op string, value ast
 	b.Label(missing)
 	b.Emit(asm.Mov.Imm(asm.R0, 0))
 	g.applyOp(op, asm.R0, v, d.Value, asm.R1)
-	tmp := b.AllocSlot(8)
+	tmp := b.AllocScalar()
 	b.Store(tmp, 0, asm.R0, asm.DWord)
 	b.Update(d, key, tmp, 0)
 	b.Label(end)

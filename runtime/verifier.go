@@ -68,13 +68,28 @@ func explainLoadError(art *codegen.Artifact, err error) error {
 	}
 	for i := len(ve.Log) - 1; i >= 0; i-- {
 		line := strings.TrimSpace(ve.Log[i])
-		if line == "" || strings.HasPrefix(line, "processed ") || strings.HasPrefix(line, "verification time") || strings.HasPrefix(line, "stack depth") {
+		if line == "" || insnRe.MatchString(line) || stateRe.MatchString(line) || hasAnyPrefix(line, logNoise...) {
 			continue
 		}
 		le.Reason = line
 		break
 	}
 	return le
+}
+
+// logNoise are verifier log lines that describe state, not the reason.
+var logNoise = []string{"processed ", "verification time", "stack depth", "cur state:", "old state:", "caller:", "callee:", "mark_precise", "last_idx", "regs="}
+
+// stateRe matches register-state lines such as "0: R1=ctx() R10=fp0".
+var stateRe = regexp.MustCompile(`^(\d+: )?(frame\d+: )?R\d+=`)
+
+func hasAnyPrefix(s string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // lastInsn returns the index of the last instruction the log mentions.

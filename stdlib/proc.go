@@ -42,7 +42,7 @@ func init() {
 			// elapsed = now - the start time user space stored in the
 			// start map before BEGIN ran.
 			mark := b.Mark()
-			key := b.AllocSlot(8)
+			key := b.AllocScalar()
 			b.StoreImm(key, 0, 0, asm.Word)
 			b.Module.UsesStart = true
 			b.LoadMap(asm.R1, emit.StartMap)

@@ -185,7 +185,7 @@ func joinEmit(b *emit.Builder, u *emit.Use) emit.Value {
 	argv := b.Hold(b.Eval(u.Args[0]))
 	rec := b.NewRecord(o)
 	done := b.NewLabel("join_done")
-	ptr := b.AllocSlot(8)
+	ptr := b.AllocScalar()
 	readPtr := asm.FnProbeReadUser
 	if space == types.AddrKernel {
 		readPtr = asm.FnProbeReadKernel

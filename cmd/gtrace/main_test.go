@@ -331,3 +331,27 @@ func TestMapFullWarning(t *testing.T) {
 		t.Errorf("@m kept %d keys, want 4:\n%s", n, out)
 	}
 }
+
+// TestHeapModeLoopAndLostEvents runs a loop in a program whose frame
+// lives in the scratch map (1 KiB strings) and overflows the ring buffer
+// from BEGIN: the loop verifies, and every record is either printed or
+// counted in "Lost N events".
+func TestHeapModeLoopAndLostEvents(t *testing.T) {
+	requireRoot(t)
+	t.Setenv("BPFTRACE_STRLEN", "1024")
+	out, errOut, code := gtrace("-e", `BEGIN { $i = 0; while ($i < 2000) { printf("x%s\n", str(0)); $i++; } exit(); }`)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	printed := strings.Count(out, "x\n")
+	var lost int
+	for _, l := range strings.Split(out, "\n") {
+		if n, ok := strings.CutPrefix(l, "Lost "); ok {
+			lost, _ = strconv.Atoi(strings.TrimSuffix(n, " events"))
+		}
+	}
+	// 2000 printf records and the exit record.
+	if lost == 0 || printed+lost+1 != 2001 {
+		t.Errorf("printed %d, lost %d: want a loss and 2001 records in all\n%s", printed, lost, errOut)
+	}
+}

@@ -75,7 +75,11 @@ type Builder struct {
 	heap  bool
 	frame int
 	high  int
-	err   error
+	// stack and stackHigh track the 8-byte scalar slots that stay on the
+	// stack in heap mode (the scratch map holds the rest).
+	stack     int
+	stackHigh int
+	err       error
 }
 
 // NewBuilder starts a program for instance in. In heap mode memory slots
@@ -164,7 +168,7 @@ func (b *Builder) Finish() (asm.Instructions, error) {
 	}
 	b.insns = removeUnreachable(b.insns)
 	b.insns = dropUnusedCtx(b.insns)
-	if !b.heap && b.high > StackLimit {
+	if !b.heap && b.high > StackLimit || b.stackHigh > StackLimit {
 		return nil, ErrFrameTooBig
 	}
 	return b.insns, nil
@@ -223,13 +227,13 @@ func (s Slot) Base() asm.Register {
 func (s Slot) At(off, size int) Slot { return Slot{Off: s.Off + off, Size: size, heap: s.heap} }
 
 // FrameMark is a frame position to release temporaries back to.
-type FrameMark int
+type FrameMark struct{ frame, stack int }
 
 // Mark returns the current frame position.
-func (b *Builder) Mark() FrameMark { return FrameMark(b.frame) }
+func (b *Builder) Mark() FrameMark { return FrameMark{b.frame, b.stack} }
 
 // Release frees every slot allocated since m.
-func (b *Builder) Release(m FrameMark) { b.frame = int(m) }
+func (b *Builder) Release(m FrameMark) { b.frame, b.stack = m.frame, m.stack }
 
 // AllocSlot reserves size bytes, 8-byte aligned.
 func (b *Builder) AllocSlot(size int) Slot {
@@ -280,6 +284,22 @@ func (b *Builder) EvalTo(e ast.Expr, dst Slot, off int, t *types.Type) {
 		return
 	}
 	b.StoreValue(dst, off, v, t)
+}
+
+// AllocScalar reserves an 8-byte slot for a scalar: a variable, a spill,
+// a temporary. It is on the stack even in heap mode, where the verifier
+// tracks the values it holds (loop counters must be on the stack for the
+// verifier to see a loop end); the frame's memory values go to the
+// scratch map.
+func (b *Builder) AllocScalar() Slot {
+	if !b.heap {
+		return b.AllocSlot(8)
+	}
+	b.stack += 8
+	if b.stack > b.stackHigh {
+		b.stackHigh = b.stack
+	}
+	return Slot{Off: -b.stack, Size: 8}
 }
 
 // AddrOf sets r to the address of s.

@@ -55,7 +55,7 @@ func (b *Builder) Hold(v Value) Value {
 		b.Emit(asm.Mov.Reg(r, v.Reg))
 		return RegValue(r, v.Type)
 	}
-	s := b.AllocSlot(8)
+	s := b.AllocScalar()
 	b.Store(s, 0, v.Reg, asm.DWord)
 	return Value{Where: Spilled, Slot: s, Type: v.Type}
 }
